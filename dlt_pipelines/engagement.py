@@ -1,0 +1,29 @@
+"""The Engagement source: the social layer."""
+
+from __future__ import annotations
+
+import dlt
+from dlt.sources import DltResource
+from dlt.sources.credentials import ConnectionStringCredentials
+
+from dlt_pipelines.postgres_tables import table_resources
+from dlt_pipelines.tables import SourceTable
+
+TABLES = (
+    SourceTable("posts", ("updated_at",)),
+    SourceTable("comments", ("updated_at",)),
+    SourceTable("mentions", ("created_at",), insert_only=True),
+    # no updated_at: a later resolution only moves resolved_at
+    SourceTable("reports", ("created_at", "resolved_at")),
+    SourceTable("groups", ("updated_at",)),
+    SourceTable("group_members", ("updated_at",)),
+)
+
+
+@dlt.source(name="engagement")
+def engagement(
+    credentials: ConnectionStringCredentials = dlt.secrets.value,
+    lag_seconds: int = dlt.config.value,
+) -> list[DltResource]:
+    """Every Engagement table of the spec, incrementally."""
+    return table_resources("Engagement", "engagement", credentials, TABLES, lag_seconds)

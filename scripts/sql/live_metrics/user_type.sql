@@ -1,0 +1,52 @@
+-- ChemLink DB. Per month and account type: live persons signed up by the month's end
+-- (by the end of as_of in the as-of month), and how many took a core action in it.
+with months as (
+    select
+        (date_trunc('month', %(as_of)s::date) - make_interval(months => n))::date as activity_month,
+        least(
+            (date_trunc('month', %(as_of)s::date) - make_interval(months => n - 1))::date,
+            %(as_of)s::date + 1
+        ) as counted_until
+    from generate_series(0, 11) as n
+),
+types as (
+    select * from (values ('Finder', 'finder', 1), ('Standard', 'standard', 2))
+        as t (user_type, account_type, type_order)
+),
+core_actions as (
+    select person_id, created_at from view_access where deleted_at is null
+    union all
+    select voter_id, created_at from query_votes
+    union all
+    select person_id, created_at from collections where deleted_at is null
+),
+per_month as (
+    select
+        months.activity_month,
+        types.user_type,
+        types.type_order,
+        persons.id,
+        exists (
+            select 1 from core_actions
+            where core_actions.person_id = persons.id
+                and (core_actions.created_at at time zone 'UTC') >= months.activity_month
+                and (core_actions.created_at at time zone 'UTC') < months.counted_until
+        ) as is_active
+    from months
+    cross join types
+    left join persons
+        on persons.account_type = types.account_type
+        and persons.deleted_at is null
+        and (persons.created_at at time zone 'UTC') < months.counted_until
+)
+select
+    activity_month,
+    user_type,
+    count(id) as total_users,
+    count(id) filter (where is_active) as active_users,
+    case when count(id) > 0
+        then round(100.0 * count(id) filter (where is_active) / count(id), 2)
+    end as activation_rate_pct
+from per_month
+group by activity_month, user_type, type_order
+order by activity_month, type_order

@@ -1,0 +1,24 @@
+{#- The report date (dbt var `as_of_date`, a UTC day) and the instant it ends.
+    Every metric ignores events at or after `as_of_end()`. -#}
+
+{% macro as_of_day() -%}
+    {%- set value = var('as_of_date') or run_started_at.strftime('%Y-%m-%d') -%}
+    {%- if not modules.re.fullmatch('[0-9]{4}-[0-9]{2}-[0-9]{2}', value | string) -%}
+        {{ exceptions.raise_compiler_error(
+            "as_of_date must be a date like 2025-11-03, not '" ~ value ~ "'") }}
+    {%- endif -%}
+    {{ return(modules.datetime.date.fromisoformat(value | string)) }}
+{%- endmacro %}
+
+{% macro as_of_date() -%}
+    cast('{{ as_of_day().isoformat() }}' as date)
+{%- endmacro %}
+
+{% macro as_of_month() -%}
+    cast('{{ as_of_day().replace(day=1).isoformat() }}' as date)
+{%- endmacro %}
+
+{% macro as_of_end() -%}
+    {%- set next_day = as_of_day() + modules.datetime.timedelta(days=1) -%}
+    cast('{{ next_day.isoformat() }} 00:00:00' as timestamp)
+{%- endmacro %}

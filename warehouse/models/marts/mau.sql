@@ -1,0 +1,43 @@
+with
+
+events as (
+    select * from {{ ref('int_activity_events_unioned') }}
+),
+
+report_months as (
+    {{ report_months('activity_month') }}
+),
+
+posts_and_comments as (
+    select * from events
+    where
+        activity_source = 'engagement'
+        and occurred_at < {{ as_of_end() }}
+),
+
+final as (
+    select
+        report_months.activity_month,
+        count(distinct posts_and_comments.person_id) as active_users,
+        count(distinct case
+            when posts_and_comments.activity_type = 'post'
+                then posts_and_comments.person_id
+        end) as posting_users,
+        count(distinct case
+            when posts_and_comments.activity_type = 'comment'
+                then posts_and_comments.person_id
+        end) as commenting_users,
+        count(case
+            when posts_and_comments.activity_type = 'post' then 1
+        end) as posts,
+        count(case
+            when posts_and_comments.activity_type = 'comment' then 1
+        end) as comments
+    from report_months
+    left join posts_and_comments
+        on report_months.activity_month = posts_and_comments.activity_month
+    group by report_months.activity_month
+)
+
+select * from final
+order by activity_month

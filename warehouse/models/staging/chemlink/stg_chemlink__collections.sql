@@ -1,0 +1,20 @@
+with
+
+source as (
+    select * from {{ source('chemlink', 'collections') }}
+),
+
+renamed as (
+    select
+        id as collection_id,
+        person_id as chemlink_person_id,
+        name as collection_name,
+        privacy,
+        {{ to_utc('created_at') }} as created_at,
+        {{ to_utc('updated_at') }} as updated_at,
+        {{ to_utc('deleted_at') }} as deleted_at,
+        deleted_at is not null as is_deleted
+    from source
+)
+
+select * from renamed

@@ -1,0 +1,22 @@
+with
+
+source as (
+    select * from {{ source('chemlink', 'persons') }}
+),
+
+renamed as (
+    select
+        id as chemlink_person_id,
+        person_id,
+        account_type,
+        headline,
+        company,
+        country_code,
+        {{ to_utc('created_at') }} as created_at,
+        {{ to_utc('updated_at') }} as updated_at,
+        {{ to_utc('deleted_at') }} as deleted_at,
+        deleted_at is not null as is_deleted
+    from source
+)
+
+select * from renamed

@@ -1,0 +1,18 @@
+with
+
+source as (
+    select * from {{ source('chemlink', 'query_votes') }}
+),
+
+renamed as (
+    select
+        id as query_vote_id,
+        voter_id as chemlink_person_id,
+        query_id,
+        cast(vote as {{ dbt.type_int() }}) as vote,
+        {{ to_utc('created_at') }} as created_at,
+        {{ to_utc('updated_at') }} as updated_at
+    from source
+)
+
+select * from renamed

@@ -1,0 +1,19 @@
+with
+
+source as (
+    select * from {{ source('chemlink', 'view_access') }}
+),
+
+renamed as (
+    select
+        id as view_access_id,
+        person_id as chemlink_person_id,
+        viewed_person_id as viewed_chemlink_person_id,
+        {{ to_utc('created_at') }} as created_at,
+        {{ to_utc('updated_at') }} as updated_at,
+        {{ to_utc('deleted_at') }} as deleted_at,
+        deleted_at is not null as is_deleted
+    from source
+)
+
+select * from renamed

@@ -1,0 +1,19 @@
+with
+
+source as (
+    select * from {{ source('engagement', 'comments') }}
+),
+
+renamed as (
+    select
+        id as comment_id,
+        post_id,
+        person_id,
+        {{ to_utc('created_at') }} as created_at,
+        {{ to_utc('updated_at') }} as updated_at,
+        {{ to_utc('deleted_at') }} as deleted_at,
+        deleted_at is not null as is_deleted
+    from source
+)
+
+select * from renamed

@@ -1,0 +1,20 @@
+with
+
+source as (
+    select * from {{ source('engagement', 'groups') }}
+),
+
+renamed as (
+    select
+        id as group_id,
+        name as group_name,
+        created_by as created_by_person_id,
+        visibility,
+        {{ to_utc('created_at') }} as created_at,
+        {{ to_utc('updated_at') }} as updated_at,
+        {{ to_utc('deleted_at') }} as deleted_at,
+        deleted_at is not null as is_deleted
+    from source
+)
+
+select * from renamed

@@ -1,0 +1,21 @@
+with
+
+source as (
+    select * from {{ source('engagement', 'posts') }}
+),
+
+renamed as (
+    select
+        id as post_id,
+        person_id,
+        type as post_type,
+        status as post_status,
+        group_id,
+        {{ to_utc('created_at') }} as created_at,
+        {{ to_utc('updated_at') }} as updated_at,
+        {{ to_utc('deleted_at') }} as deleted_at,
+        deleted_at is not null as is_deleted
+    from source
+)
+
+select * from renamed
