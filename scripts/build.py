@@ -17,6 +17,7 @@ import os
 import subprocess
 import sys
 from datetime import date
+from pathlib import Path
 
 from dlt_pipelines.load import load_sources, sources_configured
 from dlt_pipelines.postgres_tables import SourceError
@@ -26,14 +27,14 @@ from scripts.generate_sources import generate
 from scripts.seed_profile import OBSERVED_AT, seed_tables
 from scripts.source_databases import source_urls, sources_exist
 
-DBT = [sys.executable, "-m", "dbt.cli.main"]
+DBT = str(Path(sys.executable).parent / "dbt")
 DEMO_AS_OF = OBSERVED_AT.date()
 
 
 def run_dbt(arguments: list[str], warehouse: Warehouse, as_of: date | None) -> int:
     """Run a dbt command on the warehouse project; return its exit code."""
     variables = ["--vars", json.dumps({"as_of_date": as_of.isoformat()})] if as_of else []
-    command = [*DBT, *arguments, "--project-dir", "warehouse", "--profiles-dir", "warehouse"]
+    command = [DBT, *arguments, "--project-dir", "warehouse", "--profiles-dir", "warehouse"]
     environment = os.environ | warehouse.env()
     return subprocess.run([*command, *variables], cwd=REPO_ROOT, env=environment).returncode
 

@@ -7,44 +7,8 @@ persons as (
     select * from {{ ref('stg_chemlink__persons') }}
 ),
 
-posts as (
-    select * from {{ ref('stg_engagement__posts') }}
-),
-
-comments as (
-    select * from {{ ref('stg_engagement__comments') }}
-),
-
-mentions as (
-    select * from {{ ref('stg_engagement__mentions') }}
-),
-
-reports as (
-    select * from {{ ref('stg_engagement__reports') }}
-),
-
-groups as (
-    select * from {{ ref('stg_engagement__groups') }}
-),
-
-group_members as (
-    select * from {{ ref('stg_engagement__group_members') }}
-),
-
-engagement_person_ids as (
-    select person_id from posts
-    union
-    select person_id from comments
-    union
-    select mentioned_person_id from mentions
-    union
-    select mentioned_by_person_id from mentions
-    union
-    select reporter_person_id from reports
-    union
-    select created_by_person_id from groups
-    union
-    select person_id from group_members
+person_references as (
+    select * from {{ ref('int_person_references_unioned') }}
 ),
 
 chemlink_persons as (
@@ -61,16 +25,16 @@ chemlink_persons as (
 ),
 
 persons_missing_in_chemlink as (
-    select
-        engagement_person_ids.person_id,
+    select distinct
+        person_references.person_id,
         cast(null as {{ dbt.type_bigint() }}) as chemlink_person_id,
         cast(null as {{ dbt.type_string() }}) as account_type,
         cast(null as {{ dbt.type_timestamp() }}) as signed_up_at,
         cast(null as {{ dbt.type_timestamp() }}) as profile_updated_at,
         'missing_in_chemlink' as person_status
-    from engagement_person_ids
+    from person_references
     left join persons
-        on engagement_person_ids.person_id = persons.person_id
+        on person_references.person_id = persons.person_id
     where persons.person_id is null
 ),
 

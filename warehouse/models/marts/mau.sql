@@ -18,21 +18,7 @@ posts_and_comments as (
 final as (
     select
         report_months.activity_month,
-        count(distinct posts_and_comments.person_id) as active_users,
-        count(distinct case
-            when posts_and_comments.activity_type = 'post'
-                then posts_and_comments.person_id
-        end) as posting_users,
-        count(distinct case
-            when posts_and_comments.activity_type = 'comment'
-                then posts_and_comments.person_id
-        end) as commenting_users,
-        count(case
-            when posts_and_comments.activity_type = 'post' then 1
-        end) as posts,
-        count(case
-            when posts_and_comments.activity_type = 'comment' then 1
-        end) as comments
+        {{ posts_and_comments_counts('posts_and_comments') }}
     from report_months
     left join posts_and_comments
         on report_months.activity_month = posts_and_comments.activity_month

@@ -19,23 +19,7 @@ live_chemlink_activity as (
 final as (
     select
         report_months.activity_month,
-        count(distinct live_chemlink_activity.person_id) as active_users,
-        count(distinct case
-            when live_chemlink_activity.activity_type = 'view_access'
-                then live_chemlink_activity.person_id
-        end) as view_access_users,
-        count(distinct case
-            when live_chemlink_activity.activity_type = 'query_vote'
-                then live_chemlink_activity.person_id
-        end) as query_vote_users,
-        count(distinct case
-            when live_chemlink_activity.activity_type = 'collection'
-                then live_chemlink_activity.person_id
-        end) as collection_users,
-        count(distinct case
-            when live_chemlink_activity.activity_type = 'profile_update'
-                then live_chemlink_activity.person_id
-        end) as profile_update_users
+        {{ chemlink_activity_counts('live_chemlink_activity') }}
     from report_months
     left join live_chemlink_activity
         on report_months.activity_month = live_chemlink_activity.activity_month

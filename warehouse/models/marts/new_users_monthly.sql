@@ -1,20 +1,11 @@
 with
 
-persons as (
-    select * from {{ ref('int_persons_unioned') }}
+signups_by_month as (
+    select * from {{ ref('int_signups_aggregated_to_months') }}
 ),
 
 report_months as (
     {{ report_months('signup_month') }}
-),
-
-signups_by_month as (
-    select
-        {{ month_of('signed_up_at') }} as signup_month,
-        count(*) as new_users
-    from persons
-    where is_live and signed_up_at < {{ as_of_end() }}
-    group by {{ month_of('signed_up_at') }}
 ),
 
 final as (
