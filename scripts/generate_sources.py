@@ -19,6 +19,7 @@ from datetime import date
 
 import pyarrow as pa
 
+from dlt_pipelines.postgres_tables import describe_url
 from scripts import embedded_postgres
 from scripts.random_profile import DEFAULT_END, random_tables
 from scripts.seed_profile import seed_tables
@@ -64,10 +65,11 @@ def main() -> None:
     args = parser.parse_args()
     server_url = args.server or embedded_postgres.start()
     urls = generate(server_url, profile_tables(args), args.prefix)
-    print("Source databases ready. Point the pipeline at them with:")
-    for name in urls.as_env():
-        print(f"  export {name}=<URL of {name.split('__')[1].lower()}>")
-    print(f"(the URLs are the server's, with database {args.prefix}chemlink / engagement)")
+    print("Source databases ready:")
+    for name, url in urls.as_env().items():
+        print(f"  {name}: {describe_url(url)}")
+    if not args.server:
+        print("The server URL, password included: python -m scripts.embedded_postgres start")
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import pytest
 
+from dlt_pipelines.warehouse import Warehouse
 from scripts.live_metrics import METRIC_SOURCES, live_metric
 from tests.helpers import AS_OF, MART_MODELS, assert_built, mart, postgres_warehouse, run_build
 
@@ -18,8 +19,6 @@ FOREIGN_TIME_ZONES = {"TZ": "Asia/Tokyo", "PGTZ": "America/Los_Angeles"}
 @pytest.fixture(scope="module")
 def warehouses(random_sources, postgres_server, tmp_path_factory):
     """The random profile built into a DuckDB and a PostgreSQL warehouse."""
-    from dlt_pipelines.warehouse import Warehouse
-
     duckdb = Warehouse("duckdb", tmp_path_factory.mktemp("random") / "warehouse.duckdb")
     postgres = postgres_warehouse(postgres_server, "random_warehouse")
     for warehouse in (duckdb, postgres):
