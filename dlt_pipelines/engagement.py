@@ -6,7 +6,7 @@ import dlt
 from dlt.sources import DltResource
 from dlt.sources.credentials import ConnectionStringCredentials
 
-from dlt_pipelines.postgres_tables import table_resources
+from dlt_pipelines.postgres_tables import source_resources
 from dlt_pipelines.tables import SourceTable
 
 TABLES = (
@@ -24,6 +24,9 @@ TABLES = (
 def engagement(
     credentials: ConnectionStringCredentials = dlt.secrets.value,
     lag_seconds: int = dlt.config.value,
+    reconcile_every_hours: dict[str, float] | None = None,
 ) -> list[DltResource]:
     """Every Engagement table of the spec, incrementally."""
-    return table_resources("Engagement", "engagement", credentials, TABLES, lag_seconds)
+    return source_resources(
+        "Engagement", "engagement", credentials, TABLES, lag_seconds, reconcile_every_hours
+    )

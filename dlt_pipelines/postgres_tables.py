@@ -19,6 +19,7 @@ import pyarrow.compute as pc
 from dlt.sources import DltResource
 from dlt.sources.credentials import ConnectionStringCredentials
 
+from dlt_pipelines.removed_rows import removed_rows_resource
 from dlt_pipelines.tables import SourceTable
 
 # Types Arrow cannot carry as dlt loads them: read and loaded as text (JSON
@@ -39,19 +40,22 @@ def describe_url(url: str) -> str:
     return f"database {parts.path.lstrip('/')} on {where}"
 
 
-def table_resources(
+def source_resources(
     label: str,
     section: str,
     credentials: ConnectionStringCredentials,
     tables: tuple[SourceTable, ...],
     lag_seconds: int,
+    reconcile_every_hours: dict[str, float] | None,
 ) -> list[DltResource]:
-    """One dlt resource per table, after checking the tables against the catalog."""
+    """One dlt resource per table, after checking the tables against the catalog,
+    and one that records the rows removed at the source."""
     url = credentials.to_native_representation()
     catalog = read_catalog(url, label, section)
     check_contract(catalog, tables, label, url)
     lag = timedelta(seconds=lag_seconds)
-    return [_table_resource(url, table, catalog[table.name], lag) for table in tables]
+    resources = [_table_resource(url, table, catalog[table.name], lag) for table in tables]
+    return [*resources, removed_rows_resource(url, tables, reconcile_every_hours or {})]
 
 
 def read_catalog(url: str, label: str, section: str) -> dict[str, dict[str, str]]:

@@ -1,4 +1,5 @@
-"""Build the warehouse: load both sources, then `dbt build` (models and tests).
+"""Build the warehouse: load both sources, `dbt build` (models and tests), and
+report each source's freshness.
 
     python -m scripts.build [--as-of 2025-11-03]      (or: make build AS_OF=...)
 
@@ -59,7 +60,10 @@ def build(warehouse: Warehouse, as_of: date | None) -> int:
         loaded = load_demo(warehouse)
         as_of = as_of or DEMO_AS_OF
     print(f"Loaded {sum(loaded.values())} rows into {warehouse.describe()}")
-    return run_dbt(["build"], warehouse, as_of)
+    built = run_dbt(["build"], warehouse, as_of)
+    print("\nHow fresh each source is (dbt source freshness, from dlt's load records):")
+    fresh = run_dbt(["source", "freshness"], warehouse, as_of)
+    return built or fresh
 
 
 def main() -> None:
@@ -77,7 +81,9 @@ def main() -> None:
     except (SourceError, WarehouseError) as error:
         raise SystemExit(f"error: {error}") from None
     if exit_code != 0:
-        raise SystemExit(f"dbt build failed (exit code {exit_code}); see the output above.")
+        raise SystemExit(
+            f"dbt build or source freshness failed (exit code {exit_code}); see the output above."
+        )
     print(f"\nWarehouse ready: {warehouse.describe()}")
     print('Query it:  make query SQL="select * from marts.growth_rate_monthly"')
 

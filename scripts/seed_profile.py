@@ -14,8 +14,14 @@ on these rows. The plan, so that each figure can be traced to a line here:
   November's 3 signups never edit.
 - The 24 "core" persons active in October (views, votes, collections), each
   on one day only: 4 never-edited, 20 bulk-edited; 14 finders, 10 standard.
-  Core persons and the 34 later editors fill `DAY_SLOTS`: 58 person-days on
-  17 days (peak 9 on 10-15); with 7 viewers on 11-03 that is 65 over 18 days.
+  14 of them signed up in June, 10 on 10-01/10-02 (before the bulk edit);
+  those 10 act within 30 days of signing up, 6 of them within 7
+  (`OCTOBER_CORE_DAYS`). Core persons and the 34 later editors fill
+  `DAY_SLOTS`: 58 person-days on 17 days (peak 9 on 10-15); with 7 viewers on
+  11-03 (two June core persons and five other June signups) that is 65 over
+  18 days. Nobody else does anything before October: rows that must never
+  count (soft-deleted views and collections, views by persons soft-deleted
+  since) are the only ChemLink activity rows before then.
 - Engagement. 312 posts, 302 soft-deleted (by live persons); the 10 live
   ones by two ghosts on 10-28..10-30 (one wrote 9, the other 1), one mention.
 
@@ -47,6 +53,10 @@ OBSERVED_AT = datetime(2025, 11, 3, 23, 59, tzinfo=UTC)
 # persons act on each: 15 days of 3, 10-15 with 9, 10-31 with 4 = 58.
 DAY_SLOTS = {day: 3 for day in (5, 6, 7, 8, 9, 10, 13, 14, 16, 17, 20, 21, 22, 24, 27)}
 DAY_SLOTS |= {15: 9, 31: 4}
+
+# The core persons who signed up in October (indexes 14-23) act on fixed days:
+# 10-05..10-07 is within 7 days of a 10-01/10-02 signup, 10-13..10-17 within 30.
+OCTOBER_CORE_DAYS = {14: 5, 15: 5, 16: 6, 17: 6, 18: 7, 19: 7, 20: 13, 21: 14, 22: 16, 23: 17}
 
 # Rows per core person (index into the 24 core persons, in order).
 VIEWS_BY_CORE = dict(zip(range(0, 14), [3] * 8 + [2] * 6, strict=True))  # 36 rows by 14
@@ -101,7 +111,7 @@ class SeedProfile:
         core, later_editors = self._plan_october_roles()
         self._plan_core_activity(core, later_editors)
         self._plan_november_views(core)
-        self._plan_background_activity()
+        self._plan_rows_that_never_count()
         ghosts = self._plan_ghosts()
         self._plan_posts(ghosts)
         return {
@@ -141,25 +151,29 @@ class SeedProfile:
     def _plan_october_roles(self) -> tuple[list[Person], list[Person]]:
         """Who bulk-edits, who edits later, who never edits; the 24 core persons."""
         live = [p for p in self.persons if p.deleted_at is None]
+        june = [p for p in live if p.created_at.month == 6]
         before_october = [p for p in live if p.created_at.month < 10]
         october = [p for p in live if p.created_at.month == 10]
         self._retime_october_signups(october)
-        never_edited = self.rng.sample(before_october, NEVER_EDITED_BEFORE_OCTOBER)
-        bulk_edited = [p for p in before_october if p not in never_edited]
-        bulk_edited += october[:OCTOBER_SIGNUPS_BEFORE_BULK_EDIT]
+        early_october = october[:OCTOBER_SIGNUPS_BEFORE_BULK_EDIT]
         later_editors = october[OCTOBER_SIGNUPS_BEFORE_BULK_EDIT:]
+        june_core = self.rng.sample(june, 14)
+        never_edited = june_core[:4] + self.rng.sample(
+            [p for p in before_october if p not in june_core], NEVER_EDITED_BEFORE_OCTOBER - 4
+        )
+        bulk_edited = [p for p in before_october if p not in never_edited] + early_october
         for person in bulk_edited:
             person.updated_at = BULK_EDIT_AT
-        core = never_edited[:4] + self.rng.sample(
-            [p for p in bulk_edited if p.created_at.month < 10], 20
-        )
+        core = june_core + self.rng.sample(early_october, 10)
         other_finders = self.rng.sample(
-            [p for p in bulk_edited if p not in core and p.created_at.month < 10], 5
+            [p for p in before_october if p not in core and p not in never_edited], 5
         )
         for person in [core[i] for i in FINDER_CORE] + other_finders:
             person.account_type = "finder"
-        self._bulk_edited_standard = [
-            p for p in bulk_edited if p not in core and p.account_type == "standard"
+        self._idle_june_standard = [
+            p
+            for p in june
+            if p not in core and p not in never_edited and p.account_type == "standard"
         ]
         return core, later_editors
 
@@ -179,8 +193,11 @@ class SeedProfile:
     def _plan_core_activity(self, core: list[Person], later_editors: list[Person]) -> None:
         """Give every core person and later editor their one day in the window."""
         slots = [day for day, persons in DAY_SLOTS.items() for _ in range(persons)]
+        for day in OCTOBER_CORE_DAYS.values():
+            slots.remove(day)
         self.rng.shuffle(slots)
-        core_days, editor_days = slots[: len(core)], slots[len(core) :]
+        core_days = [OCTOBER_CORE_DAYS.get(i) or slots.pop() for i in range(len(core))]
+        editor_days = slots
         for index, (person, day) in enumerate(zip(core, core_days, strict=True)):
             for _ in range(VIEWS_BY_CORE.get(index, 0)):
                 self._view(person, self._instant_on(10, day))
@@ -193,6 +210,8 @@ class SeedProfile:
                 self._collection(
                     person, self._instant_on(10, day), None if null_privacy else "PRIVATE"
                 )
+        for vote in self.query_votes[:3]:  # changed later: updated_at moves, created_at counts
+            vote["vote"], vote["updated_at"] = -vote["vote"], vote["created_at"] + timedelta(days=1)
         # one more view, 30 minutes before the window opens: October, not the window
         self._view(core[5], datetime(2025, 10, 4, 23, 30, tzinfo=UTC))
         self._plan_later_edits(sorted(editor_days), later_editors)
@@ -212,44 +231,31 @@ class SeedProfile:
 
     def _plan_november_views(self, core: list[Person]) -> None:
         """8 views on 11-03 by 7 standard persons, two of whom also viewed in October."""
-        viewers = core[:2] + self.rng.sample(self._bulk_edited_standard, 5)
+        viewers = core[:2] + self.rng.sample(self._idle_june_standard, 5)
         times = [datetime(2025, 11, 3, 8 + 2 * i, 15, tzinfo=UTC) for i in range(7)]
         times[-1] = datetime(2025, 11, 3, 23, 30, tzinfo=UTC)
         for viewer, viewed_at in zip(viewers, times, strict=True):
             self._view(viewer, viewed_at)
         self._view(viewers[0], times[0] + timedelta(minutes=20))
 
-    # June to September: activity no figure pins, traps included -------------
+    # June to September: only rows that must never count --------------------
 
-    def _plan_background_activity(self) -> None:
-        """Views, votes, collections before October; some soft-deleted, some by
-        persons who are soft-deleted now (neither may count anywhere)."""
-        early = [
+    def _plan_rows_that_never_count(self) -> None:
+        """Soft-deleted views and collections, and views by persons who are
+        soft-deleted now: no metric may count any of them."""
+        summer = [
             p
             for p in self.persons
             if p.deleted_at is None and p.created_at < datetime(2025, 9, 1, tzinfo=UTC)
         ]
-        deleted = [p for p in self.persons if p.deleted_at is not None]
-        for i in range(60):
-            person = self.rng.choice(early)
+        for person in self.rng.sample(summer, 5):
             row = self._view(person, self._instant_after(person.created_at))
-            row["deleted_at"] = row["created_at"] + timedelta(days=2) if i % 12 == 0 else None
-        for person in deleted[:4]:
+            row["deleted_at"] = row["updated_at"] = row["created_at"] + timedelta(days=2)
+        for person in self.rng.sample(summer, 3):
+            row = self._collection(person, self._instant_after(person.created_at), None)
+            row["deleted_at"] = row["updated_at"] = row["created_at"] + timedelta(days=1)
+        for person in [p for p in self.persons if p.deleted_at is not None][:4]:
             self._view(person, person.created_at + timedelta(minutes=30))
-        for i in range(30):
-            person = self.rng.choice(early)
-            row = self._vote(person, self._instant_after(person.created_at))
-            if i % 5 == 0:  # changed vote: updated_at moves, created_at counts
-                row["vote"] = -row["vote"]
-                row["updated_at"] = row["created_at"] + timedelta(days=3)
-        for i in range(24):
-            person = self.rng.choice(early)
-            created_at = self._instant_after(person.created_at)
-            shipped = created_at >= datetime(2025, 8, 1, tzinfo=UTC)
-            row = self._collection(
-                person, created_at, self.rng.choice(["PUBLIC", "PRIVATE"]) if shipped else None
-            )
-            row["deleted_at"] = created_at + timedelta(days=1) if i % 8 == 0 else None
 
     # Engagement -------------------------------------------------------------
 
@@ -408,8 +414,8 @@ class SeedProfile:
         return datetime(2025, month, day, hour, self.rng.randint(0, 59), tzinfo=UTC)
 
     def _instant_after(self, start: datetime) -> datetime:
-        """A random instant between `start` and the end of September."""
-        return self._instant_between(start, datetime(2025, 9, 30, 23, tzinfo=UTC))
+        """A random instant between `start` and mid-September."""
+        return self._instant_between(start, datetime(2025, 9, 15, tzinfo=UTC))
 
     def _instant_between(self, start: datetime, end: datetime) -> datetime:
         """A random instant in [start, end), whole seconds."""

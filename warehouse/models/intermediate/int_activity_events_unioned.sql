@@ -1,6 +1,9 @@
--- One row per activity a person did, in either product: live rows only,
--- keyed by the person uuid, with the person's current standing in ChemLink.
--- Events after the as-of date stay here; each mart applies its window.
+-- One row per thing a person did in either product, live rows only: ChemLink
+-- views, votes, collections and profile updates (persons whose updated_at is
+-- after created_at); Engagement posts, comments, mentions made, reports
+-- filed, groups created and groups joined (confirmed_at). Keyed by the person
+-- uuid, with the person's current standing in ChemLink. Events after the
+-- as-of date stay here; each mart applies its own window.
 
 with
 
@@ -32,6 +35,22 @@ comments as (
     select * from {{ ref('stg_engagement__comments') }}
 ),
 
+mentions as (
+    select * from {{ ref('stg_engagement__mentions') }}
+),
+
+reports as (
+    select * from {{ ref('stg_engagement__reports') }}
+),
+
+groups as (
+    select * from {{ ref('stg_engagement__groups') }}
+),
+
+group_members as (
+    select * from {{ ref('stg_engagement__group_members') }}
+),
+
 chemlink_actions as (
     select
         'view_access' as activity_type,
@@ -39,7 +58,7 @@ chemlink_actions as (
         chemlink_person_id,
         created_at as occurred_at
     from view_access
-    where not is_deleted
+    where not is_deleted and not is_removed
 
     union all
 
@@ -49,6 +68,7 @@ chemlink_actions as (
         chemlink_person_id,
         created_at as occurred_at
     from query_votes
+    where not is_removed
 
     union all
 
@@ -58,7 +78,7 @@ chemlink_actions as (
         chemlink_person_id,
         created_at as occurred_at
     from collections
-    where not is_deleted
+    where not is_deleted and not is_removed
 
     union all
 
@@ -69,33 +89,80 @@ chemlink_actions as (
         chemlink_person_id,
         updated_at as occurred_at
     from chemlink_persons
-    where updated_at > created_at
+    where updated_at > created_at and not is_removed
 ),
 
 engagement_actions as (
     select
         'post' as activity_type,
+        post_type as activity_detail,
         post_id as source_row_id,
         person_id,
         created_at as occurred_at
     from posts
-    where not is_deleted
+    where not is_deleted and not is_removed
 
     union all
 
     select
         'comment' as activity_type,
+        null as activity_detail,
         comment_id as source_row_id,
         person_id,
         created_at as occurred_at
     from comments
-    where not is_deleted
+    where not is_deleted and not is_removed
+
+    union all
+
+    select
+        'mention' as activity_type,
+        null as activity_detail,
+        cast(mention_id as {{ dbt.type_string() }}) as source_row_id,
+        mentioned_by_person_id as person_id,
+        created_at as occurred_at
+    from mentions
+    where not is_removed
+
+    union all
+
+    select
+        'report' as activity_type,
+        null as activity_detail,
+        cast(report_id as {{ dbt.type_string() }}) as source_row_id,
+        reporter_person_id as person_id,
+        created_at as occurred_at
+    from reports
+    where not is_removed
+
+    union all
+
+    select
+        'group_created' as activity_type,
+        null as activity_detail,
+        cast(group_id as {{ dbt.type_string() }}) as source_row_id,
+        created_by_person_id as person_id,
+        created_at as occurred_at
+    from groups
+    where not is_deleted and not is_removed
+
+    union all
+
+    select
+        'group_joined' as activity_type,
+        null as activity_detail,
+        cast(group_member_id as {{ dbt.type_string() }}) as source_row_id,
+        person_id,
+        confirmed_at as occurred_at
+    from group_members
+    where is_confirmed and not is_deleted and not is_removed
 ),
 
 chemlink_events as (
     select
         'chemlink' as activity_source,
         chemlink_actions.activity_type,
+        cast(null as {{ dbt.type_string() }}) as activity_detail,
         chemlink_actions.source_row_id,
         persons.person_id,
         persons.person_status,
@@ -109,6 +176,7 @@ engagement_events as (
     select
         'engagement' as activity_source,
         engagement_actions.activity_type,
+        engagement_actions.activity_detail,
         engagement_actions.source_row_id,
         engagement_actions.person_id,
         persons.person_status,
@@ -129,6 +197,7 @@ final as (
         {{ dbt.concat(["activity_type", "':'", "source_row_id"]) }} as event_id,
         activity_source,
         activity_type,
+        activity_detail,
         person_id,
         person_status,
         activity_type in (

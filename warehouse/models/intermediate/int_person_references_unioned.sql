@@ -1,5 +1,6 @@
 -- One row per Engagement row and person column that holds a person uuid:
 -- the places where Engagement points at ChemLink persons it cannot check.
+-- Rows removed at the source no longer point anywhere and are left out.
 
 with
 
@@ -36,6 +37,7 @@ unioned as (
         created_at,
         not is_deleted as is_live_row
     from posts
+    where not is_removed
 
     union all
 
@@ -47,6 +49,7 @@ unioned as (
         created_at,
         not is_deleted as is_live_row
     from comments
+    where not is_removed
 
     union all
 
@@ -58,6 +61,7 @@ unioned as (
         created_at,
         true as is_live_row
     from mentions
+    where not is_removed
 
     union all
 
@@ -69,6 +73,7 @@ unioned as (
         created_at,
         true as is_live_row
     from mentions
+    where not is_removed
 
     union all
 
@@ -80,6 +85,7 @@ unioned as (
         created_at,
         true as is_live_row
     from reports
+    where not is_removed
 
     union all
 
@@ -91,6 +97,7 @@ unioned as (
         created_at,
         not is_deleted as is_live_row
     from groups
+    where not is_removed
 
     union all
 
@@ -102,6 +109,7 @@ unioned as (
         created_at,
         not is_deleted as is_live_row
     from group_members
+    where not is_removed
 )
 
 select * from unioned

@@ -21,7 +21,7 @@ activity_types as (
 posts_and_comments as (
     select * from events
     where
-        activity_source = 'engagement'
+        activity_type in ('post', 'comment')
         and occurred_at < {{ as_of_end() }}
 ),
 

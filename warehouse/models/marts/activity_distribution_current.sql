@@ -17,7 +17,7 @@ activity_types as (
 this_months_activity as (
     select * from events
     where
-        activity_source = 'engagement'
+        activity_type in ('post', 'comment')
         and activity_month = {{ as_of_month() }}
         and occurred_at < {{ as_of_end() }}
 ),

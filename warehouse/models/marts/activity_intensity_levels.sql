@@ -33,7 +33,7 @@ activities_by_person_month as (
         count(*) as activities
     from events
     where
-        activity_source = 'engagement'
+        activity_type in ('post', 'comment')
         and occurred_at < {{ as_of_end() }}
     group by activity_month, person_id
 ),

@@ -33,6 +33,7 @@ live_collections as (
         on collections.chemlink_person_id = persons.chemlink_person_id
     where
         not collections.is_deleted
+        and not collections.is_removed
         and persons.is_live
         and collections.created_at < {{ as_of_end() }}
 ),

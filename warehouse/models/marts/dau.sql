@@ -10,7 +10,7 @@ report_days as (
 
 posts_and_comments as (
     select * from events
-    where activity_source = 'engagement'
+    where activity_type in ('post', 'comment')
 ),
 
 final as (

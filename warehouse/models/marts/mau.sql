@@ -11,7 +11,7 @@ report_months as (
 posts_and_comments as (
     select * from events
     where
-        activity_source = 'engagement'
+        activity_type in ('post', 'comment')
         and occurred_at < {{ as_of_end() }}
 ),
 

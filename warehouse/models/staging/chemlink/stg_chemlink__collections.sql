@@ -1,7 +1,7 @@
 with
 
 source as (
-    select * from {{ source('chemlink', 'collections') }}
+    select * from {{ source_with_removals('chemlink', 'collections') }}
 ),
 
 renamed as (
@@ -13,7 +13,9 @@ renamed as (
         {{ to_utc('created_at') }} as created_at,
         {{ to_utc('updated_at') }} as updated_at,
         {{ to_utc('deleted_at') }} as deleted_at,
-        deleted_at is not null as is_deleted
+        deleted_at is not null as is_deleted,
+        {{ to_utc('removed_at') }} as removed_at,
+        removed_at is not null as is_removed
     from source
 )
 

@@ -1,7 +1,7 @@
 with
 
 source as (
-    select * from {{ source('chemlink', 'query_votes') }}
+    select * from {{ source_with_removals('chemlink', 'query_votes') }}
 ),
 
 renamed as (
@@ -11,7 +11,9 @@ renamed as (
         query_id,
         cast(vote as {{ dbt.type_int() }}) as vote,
         {{ to_utc('created_at') }} as created_at,
-        {{ to_utc('updated_at') }} as updated_at
+        {{ to_utc('updated_at') }} as updated_at,
+        {{ to_utc('removed_at') }} as removed_at,
+        removed_at is not null as is_removed
     from source
 )
 

@@ -1,7 +1,7 @@
 with
 
 source as (
-    select * from {{ source('engagement', 'group_members') }}
+    select * from {{ source_with_removals('engagement', 'group_members') }}
 ),
 
 renamed as (
@@ -15,7 +15,9 @@ renamed as (
         {{ to_utc('confirmed_at') }} as confirmed_at,
         {{ to_utc('deleted_at') }} as deleted_at,
         confirmed_at is not null as is_confirmed,
-        deleted_at is not null as is_deleted
+        deleted_at is not null as is_deleted,
+        {{ to_utc('removed_at') }} as removed_at,
+        removed_at is not null as is_removed
     from source
 )
 

@@ -1,7 +1,7 @@
 with
 
 source as (
-    select * from {{ source('engagement', 'mentions') }}
+    select * from {{ source_with_removals('engagement', 'mentions') }}
 ),
 
 renamed as (
@@ -11,7 +11,9 @@ renamed as (
         comment_id,
         mentioned_person_id,
         mentioned_by_person_id,
-        {{ to_utc('created_at') }} as created_at
+        {{ to_utc('created_at') }} as created_at,
+        {{ to_utc('removed_at') }} as removed_at,
+        removed_at is not null as is_removed
     from source
 )
 

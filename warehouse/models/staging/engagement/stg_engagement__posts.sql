@@ -1,7 +1,7 @@
 with
 
 source as (
-    select * from {{ source('engagement', 'posts') }}
+    select * from {{ source_with_removals('engagement', 'posts') }}
 ),
 
 renamed as (
@@ -14,7 +14,9 @@ renamed as (
         {{ to_utc('created_at') }} as created_at,
         {{ to_utc('updated_at') }} as updated_at,
         {{ to_utc('deleted_at') }} as deleted_at,
-        deleted_at is not null as is_deleted
+        deleted_at is not null as is_deleted,
+        {{ to_utc('removed_at') }} as removed_at,
+        removed_at is not null as is_removed
     from source
 )
 

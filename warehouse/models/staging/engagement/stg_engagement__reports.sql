@@ -1,7 +1,7 @@
 with
 
 source as (
-    select * from {{ source('engagement', 'reports') }}
+    select * from {{ source_with_removals('engagement', 'reports') }}
 ),
 
 renamed as (
@@ -13,7 +13,9 @@ renamed as (
         reason as report_reason,
         status as report_status,
         {{ to_utc('created_at') }} as created_at,
-        {{ to_utc('resolved_at') }} as resolved_at
+        {{ to_utc('resolved_at') }} as resolved_at,
+        {{ to_utc('removed_at') }} as removed_at,
+        removed_at is not null as is_removed
     from source
 )
 

@@ -1,0 +1,38 @@
+-- Real people (live ChemLink persons; ghosts and unsynced uuids excluded)
+-- active per UTC day in either product, for the 30 days ending with as-of.
+
+with
+
+events as (
+    select * from {{ ref('int_activity_events_unioned') }}
+),
+
+report_days as (
+    {{ report_days('activity_date') }}
+),
+
+products_used_by_person_day as (
+    select
+        activity_date,
+        person_id,
+        max(case when activity_source = 'chemlink' then 1 else 0 end)
+            as used_chemlink,
+        max(case when activity_source = 'engagement' then 1 else 0 end)
+            as used_engagement
+    from events
+    where person_status = 'live'
+    group by activity_date, person_id
+),
+
+final as (
+    select
+        report_days.activity_date,
+        {{ platform_counts('products_used_by_person_day') }}
+    from report_days
+    left join products_used_by_person_day
+        on report_days.activity_date = products_used_by_person_day.activity_date
+    group by report_days.activity_date
+)
+
+select * from final
+order by activity_date

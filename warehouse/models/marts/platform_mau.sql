@@ -1,0 +1,41 @@
+-- Real people (live ChemLink persons; ghosts and unsynced uuids excluded)
+-- active per UTC month in either product, for the 12 months ending with the
+-- as-of month.
+
+with
+
+events as (
+    select * from {{ ref('int_activity_events_unioned') }}
+),
+
+report_months as (
+    {{ report_months('activity_month') }}
+),
+
+products_used_by_person_month as (
+    select
+        activity_month,
+        person_id,
+        max(case when activity_source = 'chemlink' then 1 else 0 end)
+            as used_chemlink,
+        max(case when activity_source = 'engagement' then 1 else 0 end)
+            as used_engagement
+    from events
+    where person_status = 'live' and occurred_at < {{ as_of_end() }}
+    group by activity_month, person_id
+),
+
+final as (
+    select
+        report_months.activity_month,
+        {{ platform_counts('products_used_by_person_month') }}
+    from report_months
+    left join products_used_by_person_month
+        on
+            report_months.activity_month
+            = products_used_by_person_month.activity_month
+    group by report_months.activity_month
+)
+
+select * from final
+order by activity_month

@@ -1,0 +1,22 @@
+-- dlt's successful loads of the Engagement source. A load's id is the Unix time
+-- its extraction started: rows changed at the source after that instant may
+-- not be in the warehouse yet.
+
+with
+
+source as (
+    select * from {{ source('engagement', '_dlt_loads') }}
+),
+
+renamed as (
+    select
+        load_id,
+        'engagement' as source_name,
+        status as load_status,
+        {{ to_utc("to_timestamp(cast(load_id as double precision))") }}
+            as extraction_started_at,
+        {{ to_utc('inserted_at') }} as loaded_at
+    from source
+)
+
+select * from renamed
