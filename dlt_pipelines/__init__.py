@@ -7,4 +7,6 @@ ignored secrets.toml) wherever the process was started.
 import os
 from pathlib import Path
 
-os.environ.setdefault("DLT_PROJECT_DIR", str(Path(__file__).resolve().parent))
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+os.environ.setdefault("DLT_PROJECT_DIR", str(REPO_ROOT / "dlt_pipelines"))

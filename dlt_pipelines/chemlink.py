@@ -17,9 +17,7 @@ TABLES = (
     SourceTable("view_access", ("updated_at",)),
     SourceTable("query_votes", ("updated_at",)),
     SourceTable("collections", ("updated_at",)),
-    SourceTable(
-        "query_embeddings", ("created_at",), insert_only=True, excluded_columns=("embedding",)
-    ),
+    SourceTable("query_embeddings", ("created_at",), excluded_columns=("embedding",)),
 )
 
 

@@ -12,7 +12,7 @@ from dlt_pipelines.tables import SourceTable
 TABLES = (
     SourceTable("posts", ("updated_at",)),
     SourceTable("comments", ("updated_at",)),
-    SourceTable("mentions", ("created_at",), insert_only=True),
+    SourceTable("mentions", ("created_at",)),  # insert-only
     # no updated_at: a later resolution only moves resolved_at
     SourceTable("reports", ("created_at", "resolved_at")),
     SourceTable("groups", ("updated_at",)),

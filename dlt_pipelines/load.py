@@ -44,6 +44,7 @@ def load_sources(
     warehouse: Warehouse,
     credentials: dict[str, str] | None = None,
     only: tuple[str, ...] = tuple(SOURCES),
+    progress: bool = False,
 ) -> dict[str, int]:
     """Load the sources (both, or `only` some); return the rows loaded per table
     ('chemlink.persons': 3). `credentials` ({source: URL}) overrides the
@@ -58,6 +59,7 @@ def load_sources(
                 destination=warehouse.destination(),
                 dataset_name=f"raw_{name}",
                 pipelines_dir=pipelines_dir,
+                progress="tqdm" if progress else None,
             )
             try:
                 pipeline.run(source(**({"credentials": credentials[name]} if credentials else {})))

@@ -19,13 +19,15 @@ import pyarrow.compute as pc
 from dlt.sources import DltResource
 from dlt.sources.credentials import ConnectionStringCredentials
 
-from dlt_pipelines.removed_rows import removed_rows_resource
+from dlt_pipelines.key_findings import key_findings_resource
+from dlt_pipelines.model_columns import columns_models_read, sources_file
 from dlt_pipelines.tables import SourceTable
 
 # Types Arrow cannot carry as dlt loads them: read and loaded as text (JSON
 # stays its exact text; staging parses it where a model needs it).
 AS_TEXT = ("uuid", "json", "jsonb", "USER-DEFINED")
 HIGH_WATER_MARK = "high_water_mark"
+MERGE_ON_PRIMARY_KEY = {"disposition": "merge", "strategy": "delete-insert"}
 
 
 class SourceError(Exception):
@@ -49,13 +51,14 @@ def source_resources(
     reconcile_every_hours: dict[str, float] | None,
 ) -> list[DltResource]:
     """One dlt resource per table, after checking the tables against the catalog,
-    and one that records the rows removed at the source."""
+    and one that compares their keys with the source (key_findings.py)."""
+    check_configured_tables(reconcile_every_hours or {}, tables, label)
     url = credentials.to_native_representation()
     catalog = read_catalog(url, label, section)
-    check_contract(catalog, tables, label, url)
+    check_contract(catalog, tables, label, section, url)
     lag = timedelta(seconds=lag_seconds)
     resources = [_table_resource(url, table, catalog[table.name], lag) for table in tables]
-    return [*resources, removed_rows_resource(url, tables, reconcile_every_hours or {})]
+    return [*resources, key_findings_resource(url, tables, reconcile_every_hours or {})]
 
 
 def read_catalog(url: str, label: str, section: str) -> dict[str, dict[str, str]]:
@@ -80,21 +83,49 @@ def read_catalog(url: str, label: str, section: str) -> dict[str, dict[str, str]
 
 
 def check_contract(
-    catalog: dict[str, dict[str, str]], tables: tuple[SourceTable, ...], label: str, url: str
+    catalog: dict[str, dict[str, str]],
+    tables: tuple[SourceTable, ...],
+    label: str,
+    section: str,
+    url: str,
 ) -> None:
-    """Fail with every missing table and column named, before anything is read."""
+    """Fail with every missing table and column named, before anything is read:
+    the keys and cursors the pipeline needs, and the columns the models read."""
+    read_by_models = columns_models_read(section)
     problems = []
     for table in tables:
         if table.name not in catalog:
             problems.append(f"table {table.name} is missing")
             continue
-        missing = [c for c in table.required_columns if c not in catalog[table.name]]
-        problems += [f"column {table.name}.{column} is missing" for column in missing]
+        present = catalog[table.name]
+        problems += [
+            f"column {table.name}.{column} is missing (the pipeline needs it)"
+            for column in table.required_columns
+            if column not in present
+        ]
+        problems += [
+            f"column {table.name}.{column} is missing (stg_{section}__{table.name} reads it)"
+            for column in read_by_models.get(table.name, [])
+            if column not in present and column not in table.required_columns
+        ]
     if problems:
         raise SourceError(
             f"the {label} database ({describe_url(url)}) does not match the contract "
-            f"(../shared/spec/sources.md): {'; '.join(problems)}. "
-            "Nothing was loaded; fix the source or the table list in dlt_pipelines/."
+            f"(../shared/spec/sources.md): {'; '.join(problems)}. Nothing was loaded or "
+            f"published. Fix the source, or the models and {sources_file(section).name}."
+        )
+
+
+def check_configured_tables(
+    configured: dict[str, float], tables: tuple[SourceTable, ...], label: str
+) -> None:
+    """Configured table names must be tables the source has; checked before any SQL."""
+    known = {table.name for table in tables}
+    unknown = sorted(set(configured) - known)
+    if unknown:
+        raise SourceError(
+            f"reconcile_every_hours names {', '.join(unknown)}, which the {label} source "
+            f"does not have (it has {', '.join(sorted(known))}); fix dlt_pipelines/.dlt/config.toml"
         )
 
 
@@ -120,7 +151,7 @@ def _table_resource(
     """A dlt resource that yields the table's changed rows as Arrow batches."""
 
     @dlt.resource(
-        name=table.name, primary_key=table.primary_key, write_disposition=table.write_disposition
+        name=table.name, primary_key=table.primary_key, write_disposition=MERGE_ON_PRIMARY_KEY
     )
     def changed_rows() -> Iterator[pa.RecordBatch | pa.Table]:
         state = dlt.current.resource_state()

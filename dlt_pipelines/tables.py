@@ -9,23 +9,18 @@ from dataclasses import dataclass
 class SourceTable:
     """One table of a source database and its loading strategy.
 
-    A row's change time is the latest of its `cursor_columns`: each run reads
-    the rows whose change time is at or after the high-water mark (minus the
-    lag) and merges them on the primary key. Insert-only tables never update
-    a loaded row; re-read rows are skipped by key.
+    A row's change time is the latest of its `cursor_columns` (`created_at`
+    for an insert-only table): each run reads the rows whose change time is
+    at or after the high-water mark minus the lag, and merges them on the
+    primary key, so a row read twice (the lag re-reads) is stored once, and
+    rows the source wrongly gives one key are stored once too (the key
+    comparison reports them, see key_findings.py).
     """
 
     name: str
     cursor_columns: tuple[str, ...]
-    insert_only: bool = False
     excluded_columns: tuple[str, ...] = ()
     primary_key: str = "id"
-
-    @property
-    def write_disposition(self) -> dict[str, str]:
-        """dlt's write disposition for this table."""
-        strategy = "insert-only" if self.insert_only else "delete-insert"
-        return {"disposition": "merge", "strategy": strategy}
 
     @property
     def required_columns(self) -> tuple[str, ...]:

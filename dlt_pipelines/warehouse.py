@@ -8,16 +8,18 @@ WAREHOUSE_TARGET (`duckdb` or `postgres`), WAREHOUSE_DUCKDB_PATH (default
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dlt
 import duckdb
 
+from dlt_pipelines import REPO_ROOT
 from dlt_pipelines.postgres_tables import describe_url
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DUCKDB_PATH = "data/warehouse.duckdb"
 TARGETS = ("duckdb", "postgres")
 
@@ -33,6 +35,7 @@ class Warehouse:
     target: str
     duckdb_path: Path
     postgres_url: str | None = None
+    schema_suffix: str = ""  # dbt builds into <schema><suffix> (PostgreSQL, before a swap)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] = os.environ) -> Warehouse:
@@ -59,6 +62,10 @@ class Warehouse:
             variables["WAREHOUSE_POSTGRES_URL"] = self.postgres_url
         return variables
 
+    def dbt_vars(self) -> dict[str, str]:
+        """dbt vars that point dbt at this warehouse's schemas."""
+        return {"schema_suffix": self.schema_suffix} if self.schema_suffix else {}
+
     def destination(self):
         """The dlt destination that loads into this warehouse."""
         if self.target == "duckdb":
@@ -71,6 +78,15 @@ class Warehouse:
         if self.target == "duckdb":
             return f"DuckDB file {self.duckdb_path}"
         return f"PostgreSQL {describe_url(self.postgres_url)}"
+
+    def run_file(self, suffix: str) -> Path:
+        """A file the scheduled runs keep for this warehouse (lock, journal):
+        beside the DuckDB file, or under data/ for a PostgreSQL warehouse."""
+        if self.target == "duckdb":
+            return self.duckdb_path.with_name(self.duckdb_path.name + suffix)
+        parts = urlsplit(self.postgres_url)
+        slug = re.sub(r"[^A-Za-z0-9_.-]+", "_", f"{parts.hostname}{parts.path}")
+        return REPO_ROOT / "data" / f"postgres-{slug}{suffix}"
 
     def check_writable(self) -> None:
         """Fail clearly if another process holds the DuckDB file."""

@@ -6,10 +6,12 @@ import os
 import subprocess
 import sys
 from datetime import date
+from urllib.parse import urlsplit, urlunsplit
 
 import psycopg2
 
-from dlt_pipelines.warehouse import REPO_ROOT, Warehouse
+from dlt_pipelines import REPO_ROOT
+from dlt_pipelines.warehouse import Warehouse
 from scripts import embedded_postgres
 from scripts.live_metrics import METRIC_SOURCES
 from scripts.query import query
@@ -71,3 +73,61 @@ def mart(warehouse: Warehouse, model: str) -> list[tuple]:
     columns, result = query(warehouse, f"select * from marts.{model}")
     keep = [i for i, name in enumerate(columns) if name != "newest_load_at"]
     return [tuple(row[i] for i in keep) for row in result]
+
+
+RUN = [sys.executable, "-m", "dlt_pipelines.run", "--as-of", AS_OF.isoformat()]
+
+
+def run_environment(warehouse: Warehouse, sources: SourceUrls, **environment: str) -> dict:
+    """The environment of a scheduled run on these sources and warehouse."""
+    return os.environ | warehouse.env() | sources.as_env() | environment
+
+
+def scheduled_run(
+    warehouse: Warehouse, sources: SourceUrls, *arguments: str, **environment: str
+) -> subprocess.CompletedProcess:
+    """`python -m dlt_pipelines.run` to its end, as cron would start it."""
+    return subprocess.run(
+        [*RUN, *arguments],
+        cwd=REPO_ROOT,
+        env=run_environment(warehouse, sources, **environment),
+        capture_output=True,
+        text=True,
+    )
+
+
+def start_scheduled_run(warehouse: Warehouse, sources: SourceUrls) -> subprocess.Popen:
+    """`python -m dlt_pipelines.run` started in the background."""
+    return subprocess.Popen(
+        RUN,
+        cwd=REPO_ROOT,
+        env=run_environment(warehouse, sources),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+
+
+def contents(warehouse: Warehouse) -> dict[str, list[tuple]]:
+    """Everything a reader could compare: every raw row, every mart row (load
+    and detection times left out: they differ between runs by nature)."""
+    tables = rows(
+        warehouse,
+        "select table_schema, table_name from information_schema.tables"
+        " where table_schema in ('raw_chemlink', 'raw_engagement', 'marts')"
+        " and table_name not like '\\_dlt%' escape '\\' order by 1, 2",
+    )
+    snapshot = {}
+    for schema, table in tables:
+        columns, result = query(warehouse, f"select * from {schema}.{table}")
+        keep = [i for i, c in enumerate(columns) if c not in ("detected_at", "newest_load_at")]
+        snapshot[f"{schema}.{table}"] = sorted(
+            (tuple(row[i] for i in keep) for row in result), key=repr
+        )
+    return snapshot
+
+
+def as_role(url: str, user: str, password: str) -> str:
+    """The same database URL, logging in as another role."""
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(netloc=f"{user}:{password}@{parts.hostname}"))

@@ -10,8 +10,8 @@ import duckdb
 import psycopg2
 import pytest
 
+from dlt_pipelines.dbt_runner import run_dbt
 from dlt_pipelines.load import load_sources
-from scripts.build import run_dbt
 from scripts.generate_sources import generate
 from scripts.random_profile import random_tables
 from tests.helpers import assert_built, mart, rows, run_build
@@ -88,9 +88,7 @@ def test_hard_deleted_person_turns_their_posts_into_orphans(sources, duckdb_ware
     posts_row = next(row for row in new_orphans if row[0] == "posts")
     assert posts_row[4] == their_posts
     # nothing is lost from raw: the row is kept and marked, not dropped
-    assert raw_counts(duckdb_warehouse) == counts_before | {
-        "raw_chemlink.rows_removed_at_source": 1
-    }
+    assert raw_counts(duckdb_warehouse) == counts_before | {"raw_chemlink.source_key_findings": 1}
     assert rows(
         duckdb_warehouse,
         "select source_table, removed_at_source_rows from marts.data_quality_summary"
@@ -123,7 +121,7 @@ def test_post_by_a_person_not_loaded_yet_is_not_an_orphan(sources, duckdb_wareho
     )
 
     def newcomer_state() -> tuple:
-        assert run_dbt(["build"], duckdb_warehouse, TODAY) == 0
+        assert run_dbt(["build"], duckdb_warehouse, TODAY).exit_code == 0
         status = rows(
             duckdb_warehouse,
             "select person_status from intermediate.int_persons_unioned"
@@ -147,21 +145,30 @@ def test_post_by_a_person_not_loaded_yet_is_not_an_orphan(sources, duckdb_wareho
 
 def test_source_freshness_fails_when_a_load_is_too_old(sources, duckdb_warehouse):
     load_sources(duckdb_warehouse, credentials(sources))
-    assert run_dbt(["source", "freshness"], duckdb_warehouse, None) == 0
+    assert run_dbt(["source", "freshness"], duckdb_warehouse).exit_code == 0
     with duckdb.connect(str(duckdb_warehouse.duckdb_path)) as conn:  # the load, 30 hours ago
         conn.execute("update raw_chemlink._dlt_loads set inserted_at = now() - interval 30 hour")
-    assert run_dbt(["source", "freshness"], duckdb_warehouse, None) == 1
+    stale = run_dbt(["source", "freshness"], duckdb_warehouse)
+    assert stale.exit_code == 1
+    assert stale.problems == ["error: chemlink._dlt_loads"]
     # 30 hours is over the default error threshold (24) but not a team's 48
-    relaxed = ["source", "freshness", "--vars", "{freshness_error_after_hours: 48}"]
-    assert run_dbt(relaxed, duckdb_warehouse, None) == 0
+    relaxed = run_dbt(
+        ["source", "freshness"], duckdb_warehouse, variables={"freshness_error_after_hours": 48}
+    )
+    assert (relaxed.exit_code, relaxed.problems) == (0, ["warn: chemlink._dlt_loads"])
 
 
 def test_orphan_severity_and_threshold_are_settings(seed_sources, duckdb_warehouse):
     load_sources(duckdb_warehouse, credentials(seed_sources))
     as_of = date(2025, 11, 3)
-    assert run_dbt(["build"], duckdb_warehouse, as_of) == 0  # 10 + 1 orphan rows: warnings
+    built = run_dbt(["build"], duckdb_warehouse, as_of)
+    assert (built.exit_code, built.statuses["warn"]) == (0, 2)  # 10 + 1 orphan rows: warnings
     test = ["test", "--select", "test_name:has_live_chemlink_person"]
-    strict = "{orphan_test_severity: error, orphan_error_threshold: 5}"
-    assert run_dbt([*test, "--vars", strict], duckdb_warehouse, None) == 1  # 10 > 5
-    tolerant = "{orphan_test_severity: error, orphan_error_threshold: 10}"
-    assert run_dbt([*test, "--vars", tolerant], duckdb_warehouse, None) == 0
+    strict = {"orphan_test_severity": "error", "orphan_error_threshold": 5}
+    failed = run_dbt(test, duckdb_warehouse, variables=strict)
+    assert failed.exit_code == 1
+    assert "fail: has_live_chemlink_person_stg_engagement__posts_person_id (10 rows)" in (
+        failed.problems
+    )  # 10 > 5; the mention's 1 stays a warning
+    tolerant = {"orphan_test_severity": "error", "orphan_error_threshold": 10}
+    assert run_dbt(test, duckdb_warehouse, variables=tolerant).exit_code == 0

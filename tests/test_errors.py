@@ -9,9 +9,10 @@ import sys
 import duckdb
 import pytest
 
+from dlt_pipelines import REPO_ROOT
 from dlt_pipelines.load import load_sources, sources_configured
 from dlt_pipelines.postgres_tables import SourceError
-from dlt_pipelines.warehouse import REPO_ROOT, Warehouse, WarehouseError
+from dlt_pipelines.warehouse import Warehouse, WarehouseError
 from scripts.generate_sources import generate
 from scripts.random_profile import random_tables
 from tests.helpers import rows

@@ -3,7 +3,7 @@ the source changes nothing; changes made between runs arrive exactly once."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import psycopg2
 import pytest
@@ -95,18 +95,23 @@ def test_changes_between_runs_arrive_exactly_once(changing_sources, duckdb_wareh
     assert loaded["engagement.posts"] < first_counts["posts"] / 10
 
 
-def test_late_commit_within_the_lag_is_loaded(changing_sources, duckdb_warehouse):
+def test_transaction_committing_after_a_run_passed_its_timestamp_is_loaded(
+    changing_sources, duckdb_warehouse
+):
     load_sources(duckdb_warehouse, credentials(changing_sources))
-    newest = rows(duckdb_warehouse, "select max(updated_at) from raw_engagement.comments")[0][0]
-    # a transaction that stamped updated_at before the last run but committed after it
-    stamped = (newest - timedelta(minutes=10)).isoformat()
-    execute(
-        changing_sources.engagement,
+    insert = (
         "insert into comments (id, post_id, person_id, content, created_at, updated_at)"
-        f" select gen_random_uuid(), id, person_id, 'late', '{stamped}', '{stamped}'"
-        " from posts order by id limit 1",
+        " select gen_random_uuid(), id, person_id, '{content}', now(), now()"
+        " from posts order by id limit 1"
     )
+    late = psycopg2.connect(changing_sources.engagement)  # stamps now() when it begins...
+    late.cursor().execute(insert.format(content="late"))
+    execute(changing_sources.engagement, insert.format(content="on time"))  # a later stamp
+    load_sources(duckdb_warehouse, credentials(changing_sources))  # passes both stamps
+    late.commit()  # ...and commits only now, behind the run's high-water mark
+    late.close()
+    count = "select content, count(*) from raw_engagement.comments where content in"
+    count += " ('late', 'on time') group by 1 order by 1"
+    assert rows(duckdb_warehouse, count) == [("on time", 1)]
     load_sources(duckdb_warehouse, credentials(changing_sources))
-    assert rows(
-        duckdb_warehouse, "select count(*) from raw_engagement.comments where content = 'late'"
-    ) == [(1,)]
+    assert rows(duckdb_warehouse, count) == [("late", 1), ("on time", 1)]

@@ -2,8 +2,10 @@
 -- views, votes, collections and profile updates (persons whose updated_at is
 -- after created_at); Engagement posts, comments, mentions made, reports
 -- filed, groups created and groups joined (confirmed_at). Keyed by the person
--- uuid, with the person's current standing in ChemLink. Events after the
--- as-of date stay here; each mart applies its own window.
+-- uuid, with the person's current standing in ChemLink; activity_detail is a
+-- post's type or a collection's privacy setting. Events after the as-of date
+-- stay here; each mart applies its own window. Marts read this table, never
+-- the staging views, so what they show changes only when dbt rebuilds it.
 
 with
 
@@ -54,6 +56,7 @@ group_members as (
 chemlink_actions as (
     select
         'view_access' as activity_type,
+        cast(null as {{ dbt.type_string() }}) as activity_detail,
         cast(view_access_id as {{ dbt.type_string() }}) as source_row_id,
         chemlink_person_id,
         created_at as occurred_at
@@ -64,6 +67,7 @@ chemlink_actions as (
 
     select
         'query_vote' as activity_type,
+        null as activity_detail,
         cast(query_vote_id as {{ dbt.type_string() }}) as source_row_id,
         chemlink_person_id,
         created_at as occurred_at
@@ -74,6 +78,7 @@ chemlink_actions as (
 
     select
         'collection' as activity_type,
+        privacy as activity_detail,
         cast(collection_id as {{ dbt.type_string() }}) as source_row_id,
         chemlink_person_id,
         created_at as occurred_at
@@ -85,6 +90,7 @@ chemlink_actions as (
     -- updated_at keeps only the last edit; equal to created_at means never
     select
         'profile_update' as activity_type,
+        null as activity_detail,
         cast(chemlink_person_id as {{ dbt.type_string() }}) as source_row_id,
         chemlink_person_id,
         updated_at as occurred_at
@@ -162,7 +168,7 @@ chemlink_events as (
     select
         'chemlink' as activity_source,
         chemlink_actions.activity_type,
-        cast(null as {{ dbt.type_string() }}) as activity_detail,
+        chemlink_actions.activity_detail,
         chemlink_actions.source_row_id,
         persons.person_id,
         persons.person_status,

@@ -1,11 +1,7 @@
 with
 
-collections as (
-    select * from {{ ref('stg_chemlink__collections') }}
-),
-
-persons as (
-    select * from {{ ref('int_persons_unioned') }}
+events as (
+    select * from {{ ref('int_activity_events_unioned') }}
 ),
 
 report_months as (
@@ -22,20 +18,18 @@ privacy_settings as (
         2 as privacy_order
 ),
 
+-- collections are activity events of the live rows only
 live_collections as (
     select
-        {{ month_of('collections.created_at') }} as created_month,
+        activity_month as created_month,
         -- made before the setting shipped: the application treats it as PRIVATE
-        coalesce(collections.privacy, 'PRIVATE') as privacy,
-        collections.chemlink_person_id
-    from collections
-    inner join persons
-        on collections.chemlink_person_id = persons.chemlink_person_id
+        coalesce(activity_detail, 'PRIVATE') as privacy,
+        person_id
+    from events
     where
-        not collections.is_deleted
-        and not collections.is_removed
-        and persons.is_live
-        and collections.created_at < {{ as_of_end() }}
+        activity_type = 'collection'
+        and person_status = 'live'
+        and occurred_at < {{ as_of_end() }}
 ),
 
 final as (
@@ -43,10 +37,8 @@ final as (
         report_months.created_month,
         privacy_settings.privacy,
         privacy_settings.privacy_order,
-        count(live_collections.chemlink_person_id) as collections,
-        count(
-            distinct live_collections.chemlink_person_id
-        ) as creators
+        count(live_collections.person_id) as collections,
+        count(distinct live_collections.person_id) as creators
     from report_months
     cross join privacy_settings
     left join live_collections

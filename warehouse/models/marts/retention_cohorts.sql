@@ -17,7 +17,8 @@ report_months as (
 ),
 
 months_since as (
-    select generated_number - 1 as months_since_signup
+    select
+        cast(generated_number - 1 as {{ dbt.type_int() }}) as months_since_signup
     from ({{ dbt.generate_series(12) }}) as month_numbers
 ),
 

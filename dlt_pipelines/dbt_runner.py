@@ -1,0 +1,92 @@
+"""Run dbt on the warehouse project (warehouse/) and read back what it did."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from dlt_pipelines import REPO_ROOT
+from dlt_pipelines.warehouse import Warehouse
+
+DBT = str(Path(sys.executable).parent / "dbt")
+PROJECT_DIR = REPO_ROOT / "warehouse"
+RESULT_FILES = {"build": "run_results.json", "test": "run_results.json", "source": "sources.json"}
+
+
+@dataclass
+class DbtOutcome:
+    """A dbt command's exit code and the status of every node it ran."""
+
+    exit_code: int
+    statuses: Counter = field(default_factory=Counter)
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def failed(self) -> bool:
+        """True when dbt stopped on an error (a model or an error-severity test)."""
+        return self.exit_code != 0
+
+    @property
+    def warned(self) -> bool:
+        """True when some tests or freshness checks warned."""
+        return self.statuses["warn"] > 0
+
+    def summary(self) -> dict:
+        """Counts per status and the nodes that did not pass, for the run history."""
+        return {"exit_code": self.exit_code, **dict(self.statuses), "problems": self.problems}
+
+
+def run_dbt(
+    arguments: list[str],
+    warehouse: Warehouse,
+    as_of: date | None = None,
+    variables: dict | None = None,
+) -> DbtOutcome:
+    """Run `dbt <arguments>` on the warehouse; return its outcome."""
+    dbt_vars = warehouse.dbt_vars() | (variables or {})
+    if as_of:
+        dbt_vars["as_of_date"] = as_of.isoformat()
+    command = [
+        DBT,
+        *arguments,
+        "--project-dir",
+        str(PROJECT_DIR),
+        "--profiles-dir",
+        str(PROJECT_DIR),
+    ]
+    if dbt_vars:
+        command += ["--vars", json.dumps(dbt_vars)]
+    if not sys.stdout.isatty():
+        command.append("--no-use-colors")
+    results = PROJECT_DIR / "target" / RESULT_FILES.get(arguments[0], "run_results.json")
+    results.unlink(missing_ok=True)
+    exit_code = subprocess.run(command, cwd=REPO_ROOT, env=os.environ | warehouse.env()).returncode
+    return _read_outcome(exit_code, results)
+
+
+def _read_outcome(exit_code: int, results: Path) -> DbtOutcome:
+    """The outcome recorded in dbt's run_results.json or sources.json."""
+    outcome = DbtOutcome(exit_code)
+    if not results.exists():  # dbt failed before running anything
+        return outcome
+    for result in json.loads(results.read_text())["results"]:
+        status = result["status"]
+        outcome.statuses[status] += 1
+        if status not in ("pass", "success", "skipped"):  # skipped: after an error
+            rows = f" ({result['failures']} rows)" if result.get("failures") else ""
+            outcome.problems.append(f"{status}: {_node_name(result['unique_id'])}{rows}")
+    return outcome
+
+
+def _node_name(unique_id: str) -> str:
+    """'dau' for model.project.dau, the test's name for a test, chemlink._dlt_loads for a source."""
+    kind, _project, *rest = unique_id.split(".")
+    if kind == "test":
+        return rest[0]
+    return ".".join(rest)

@@ -1,0 +1,144 @@
+"""The scheduled run: extract both sources, build and test, publish, report.
+
+    python -m dlt_pipelines.run [--as-of YYYY-MM-DD] [--vars '{orphan_test_severity: error}']
+
+For cron, a systemd timer or CI (README, "Running in production"). One run
+at a time per warehouse: a run that finds another one holding the lock does
+not start, and says which run holds it. The run loads and builds apart from
+what readers see and publishes only a build whose dbt tests passed (see
+publish.py). Every run is recorded in ops.run_history (see run_history.py).
+
+Exit codes: 0 success; 1 published, with warnings (tests or freshness
+warned); 2 failed, nothing new published; 3 not started, another run holds
+the lock.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import UTC, date, datetime
+from urllib.parse import unquote, urlsplit
+
+import dlt
+import yaml
+
+from dlt_pipelines.alerts import send_failure_alert
+from dlt_pipelines.dbt_runner import run_dbt
+from dlt_pipelines.load import SOURCES, load_sources
+from dlt_pipelines.publish import build_area, publish
+from dlt_pipelines.run_history import RunHistory, RunRecord
+from dlt_pipelines.run_lock import RunLockBusy, run_lock
+from dlt_pipelines.warehouse import Warehouse, WarehouseError
+
+EXIT_CODES = {"success": 0, "warning": 1, "failure": 2, "busy": 3}
+
+
+class BuildFailed(Exception):
+    """dbt could not build or test the warehouse; nothing is published."""
+
+
+def run(
+    warehouse: Warehouse,
+    as_of: date | None = None,
+    credentials: dict[str, str] | None = None,
+    dbt_vars: dict | None = None,
+) -> RunRecord:
+    """One complete run; returns its record (status: success, warning, failure, busy)."""
+    record = RunRecord(warehouse.describe(), as_of.isoformat() if as_of else None)
+    history = RunHistory(warehouse.run_file(".runs.jsonl"))
+    try:
+        with run_lock(warehouse.run_file(".run.lock"), record.run_id):
+            for abandoned in history.close_abandoned():
+                _log(record, f"run {abandoned.run_id} had died; its lock is reclaimed")
+            history.save(record)
+            try:
+                _build_and_publish(warehouse, as_of, credentials, dbt_vars, record, history)
+            except Exception as error:  # recorded, reported, and turned into exit code 2
+                record.finish("failure", _redact(f"{error}", warehouse, credentials))
+            history.save(record)
+            if warehouse.target == "postgres":
+                history.write_to(warehouse)
+    except RunLockBusy as busy:
+        record.finish("busy", str(busy))
+    warnings = [p for results in record.dbt_results.values() for p in results["problems"]]
+    detail = record.error or "; ".join(warnings)
+    _log(record, f"finished: {record.status}" + (f": {detail}" if detail else ""))
+    if record.status == "failure":
+        _log(record, send_failure_alert(record))
+    return record
+
+
+def _build_and_publish(
+    warehouse: Warehouse,
+    as_of: date | None,
+    credentials: dict[str, str] | None,
+    dbt_vars: dict | None,
+    record: RunRecord,
+    history: RunHistory,
+) -> None:
+    """Load and build apart from the published warehouse; publish if dbt passed."""
+    with build_area(warehouse) as build:
+        _log(record, f"extract and load both sources into {warehouse.describe()}")
+        record.rows_loaded = load_sources(build, credentials, progress=sys.stdout.isatty())
+        _log(record, f"loaded {sum(record.rows_loaded.values())} rows")
+        _log(record, "dbt build: models and tests")
+        built = run_dbt(["build"], build, as_of, dbt_vars)
+        record.dbt_results["build"] = built.summary()
+        if built.failed:
+            raise BuildFailed(f"dbt build failed, nothing was published: {built.problems}")
+        _log(record, "dbt source freshness")
+        fresh = run_dbt(["source", "freshness"], build, as_of, dbt_vars)
+        record.dbt_results["freshness"] = fresh.summary()
+        if fresh.failed:
+            raise BuildFailed(f"a source is stale, nothing was published: {fresh.problems}")
+        record.finish("warning" if built.warned or fresh.warned else "success")
+        history.save(record)
+        if warehouse.target == "duckdb":
+            history.write_to(build)
+        publish(warehouse, build)
+        _log(record, f"published {warehouse.describe()}")
+
+
+def _redact(text: str, warehouse: Warehouse, credentials: dict[str, str] | None) -> str:
+    """The text with every configured password masked (belt and braces)."""
+    urls = [warehouse.postgres_url, *(credentials or {}).values()]
+    urls += [dlt.secrets.get(f"sources.{name}.credentials") for name in SOURCES]
+    for url in filter(None, urls):
+        password = urlsplit(str(url)).password
+        for secret in filter(None, {password, password and unquote(password)}):
+            text = text.replace(secret, "***")
+    return text
+
+
+def _log(record: RunRecord, message: str) -> None:
+    """One plain, timestamped line per step."""
+    stamp = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    print(f"{stamp} run {record.run_id}: {message}", flush=True)
+
+
+def main() -> None:
+    """Command line entry point; exits with the run's exit code."""
+    parser = argparse.ArgumentParser(
+        prog="python -m dlt_pipelines.run",
+        description=__doc__.split("\n\n")[0],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=__doc__.split("\n\n", 1)[1],
+    )
+    parser.add_argument(
+        "--as-of", type=date.fromisoformat, help="report date (default: today, UTC)"
+    )
+    parser.add_argument(
+        "--vars", type=yaml.safe_load, default={}, help="dbt vars for this run, YAML (as dbt's)"
+    )
+    args = parser.parse_args()
+    try:
+        warehouse = Warehouse.from_env()
+    except WarehouseError as error:
+        raise SystemExit(f"error: {error}") from None
+    record = run(warehouse, args.as_of, dbt_vars=args.vars)
+    sys.exit(EXIT_CODES[record.status])
+
+
+if __name__ == "__main__":
+    main()

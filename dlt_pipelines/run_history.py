@@ -1,0 +1,139 @@
+"""What each run did: a journal beside the warehouse and ops.run_history in it.
+
+Every run appends its record to a JSON-lines journal when it starts and when
+it ends (the last line per run id wins). The table `ops.run_history` in the
+warehouse holds the journal: written directly on PostgreSQL, and on DuckDB
+into the build before it is published, so a failed run's record reaches the
+published file with the next successful run (and is in the journal at once).
+A record still `running` when the next run takes the lock belongs to a run
+that died: it is closed as `abandoned`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import uuid
+from contextlib import closing
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+import psycopg2
+
+from dlt_pipelines.warehouse import Warehouse
+
+COLUMNS = (
+    "run_id",
+    "started_at",
+    "ended_at",
+    "status",
+    "as_of_date",
+    "warehouse",
+    "rows_loaded",
+    "dbt_results",
+    "error",
+    "pid",
+    "host",
+)
+CREATE_TABLE = """
+create table ops.run_history (
+    run_id varchar primary key,
+    started_at timestamp with time zone,
+    ended_at timestamp with time zone,
+    status varchar,
+    as_of_date date,
+    warehouse varchar,
+    rows_loaded varchar,
+    dbt_results varchar,
+    error varchar,
+    pid integer,
+    host varchar
+)
+"""
+
+
+@dataclass
+class RunRecord:
+    """One run: when, how it ended, rows loaded per table, dbt's results, the error."""
+
+    warehouse: str
+    as_of_date: str | None = None
+    run_id: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
+    started_at: str = field(default_factory=lambda: _now())
+    ended_at: str | None = None
+    status: str = "running"
+    rows_loaded: dict[str, int] = field(default_factory=dict)
+    dbt_results: dict[str, dict] = field(default_factory=dict)
+    error: str | None = None
+    pid: int = field(default_factory=os.getpid)
+    host: str = field(default_factory=socket.gethostname)
+
+    def finish(self, status: str, error: str | None = None) -> None:
+        """Close the record with its outcome."""
+        self.status, self.error, self.ended_at = status, error, _now()
+
+    def row(self) -> tuple:
+        """The record as a row of ops.run_history."""
+        values = asdict(self)
+        values["rows_loaded"] = json.dumps(self.rows_loaded, sort_keys=True)
+        values["dbt_results"] = json.dumps(self.dbt_results, sort_keys=True)
+        return tuple(values[column] for column in COLUMNS)
+
+
+class RunHistory:
+    """The journal of runs for one warehouse, and its copy in the warehouse."""
+
+    def __init__(self, journal: Path) -> None:
+        self.journal = journal
+
+    def save(self, record: RunRecord) -> None:
+        """Append the record's current state to the journal."""
+        self.journal.parent.mkdir(parents=True, exist_ok=True)
+        with self.journal.open("a") as lines:
+            lines.write(json.dumps(asdict(record)) + "\n")
+
+    def records(self) -> list[RunRecord]:
+        """Every run's latest state, oldest first."""
+        if not self.journal.exists():
+            return []
+        latest = {}
+        for line in self.journal.read_text().splitlines():
+            record = RunRecord(**json.loads(line))
+            latest[record.run_id] = record
+        return list(latest.values())
+
+    def close_abandoned(self) -> list[RunRecord]:
+        """Mark runs still `running` as abandoned (the caller holds the lock)."""
+        abandoned = [record for record in self.records() if record.status == "running"]
+        for record in abandoned:
+            record.finish("abandoned", "the run's process ended before the run did")
+            self.save(record)
+        return abandoned
+
+    def write_to(self, warehouse: Warehouse) -> None:
+        """Make ops.run_history in the warehouse hold the journal."""
+        rows = [record.row() for record in self.records()]
+        placeholders = ", ".join(["%s"] * len(COLUMNS))
+        insert = f"insert into ops.run_history values ({placeholders})"
+        if warehouse.target == "duckdb":
+            with duckdb.connect(str(warehouse.duckdb_path)) as conn:
+                conn.execute("create schema if not exists ops")
+                conn.execute("drop table if exists ops.run_history")
+                conn.execute(CREATE_TABLE)
+                if rows:
+                    conn.executemany(insert.replace("%s", "?"), rows)
+            return
+        connection = closing(psycopg2.connect(warehouse.postgres_url))
+        with connection as conn, conn, conn.cursor() as cursor:  # one transaction
+            cursor.execute("create schema if not exists ops")
+            cursor.execute("drop table if exists ops.run_history")
+            cursor.execute(CREATE_TABLE)
+            cursor.executemany(insert, rows)
+
+
+def _now() -> str:
+    """The current UTC time, ISO 8601."""
+    return datetime.now(UTC).isoformat()
