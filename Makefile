@@ -12,7 +12,7 @@ DBT_DIRS := --project-dir warehouse --profiles-dir warehouse
 AS_OF ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help install lock build test lint query dbt stop clean
+.PHONY: help install lock build run test lint query dbt stop clean
 
 help: ## list the targets
 	@awk -F ':.*## ' '/^[a-z-]+:.*## / {printf "  make %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -32,6 +32,9 @@ lock: ## re-resolve requirements.in into requirements.lock, in a scratch venv
 
 build: $(INSTALLED) ## load the sources (or the demo) into the warehouse, then dbt build
 	$(BIN)/python -m scripts.build $(if $(AS_OF),--as-of $(AS_OF))
+
+run: $(INSTALLED) ## the scheduled run on the configured sources (exit codes: README)
+	$(BIN)/python -m dlt_pipelines.run $(if $(AS_OF),--as-of $(AS_OF))
 
 test: lint ## lint, then every test: end-to-end builds with dbt's data and unit tests
 	$(BIN)/pytest

@@ -17,19 +17,17 @@ report_months as (
 ),
 
 months_since as (
-    select
-        cast(generated_number - 1 as {{ dbt.type_int() }}) as months_since_signup
+    select cast(generated_number - 1 as {{ dbt.type_int() }}) as months_since
     from ({{ dbt.generate_series(12) }}) as month_numbers
 ),
 
 cohort_months as (
     select
         report_months.signup_month,
-        months_since.months_since_signup,
+        months_since.months_since as months_since_signup,
         cast(
             {{ dbt.dateadd(
-                'month', 'months_since.months_since_signup',
-                'report_months.signup_month'
+                'month', 'months_since.months_since', 'report_months.signup_month'
             ) }} as date
         ) as activity_month
     from report_months
