@@ -12,10 +12,10 @@ DBT_DIRS := --project-dir warehouse --profiles-dir warehouse
 AS_OF ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help install lock build run test lint query dbt stop clean
+.PHONY: help install lock browser build run dashboard docs changed test lint lint-check query dbt stop clean
 
 help: ## list the targets
-	@awk -F ':.*## ' '/^[a-z-]+:.*## / {printf "  make %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+	@awk -F ':.*## ' '/^[a-z-]+:.*## / {printf "  make %-11s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
 $(INSTALLED): requirements.lock
 	$(PYTHON) -m venv $(VENV)
@@ -36,13 +36,34 @@ build: $(INSTALLED) ## load the sources (or the demo) into the warehouse, then d
 run: $(INSTALLED) ## the scheduled run on the configured sources (exit codes: README)
 	$(BIN)/python -m dlt_pipelines.run $(if $(AS_OF),--as-of $(AS_OF))
 
-test: lint ## lint, then every test: end-to-end builds with dbt's data and unit tests
+dashboard: $(INSTALLED) ## render the dashboard from the marts: data/dashboard.html
+	$(BIN)/python -m scripts.dashboard
+
+docs: $(INSTALLED) ## build and serve dbt's docs site on http://localhost:8080
+	$(DBT) docs generate $(DBT_DIRS)
+	$(DBT) docs serve $(DBT_DIRS) --port 8080 --no-browser
+
+changed: $(INSTALLED) ## before pushing: build and test only the models you changed, and what depends on them
+	$(BIN)/python -m scripts.check_changes
+
+test: lint-check browser ## lint, then every test: end-to-end builds, dbt's data and unit tests, the dashboard in chromium
 	$(BIN)/pytest
 
-lint: $(INSTALLED) ## ruff and sqlfluff, no changes made
+browser: ## Debian's chromium, for the dashboard test (installs it if missing; needs root)
+	@command -v chromium >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium)
+
+SQLFLUFF := WAREHOUSE_TARGET=duckdb WAREHOUSE_DUCKDB_PATH=:memory: $(BIN)/sqlfluff
+
+lint: $(INSTALLED) ## fix what can be fixed (ruff, sqlfluff), then check
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+	$(SQLFLUFF) fix warehouse
+	$(MAKE) lint-check
+
+lint-check: $(INSTALLED) ## check ruff and sqlfluff, change nothing
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	WAREHOUSE_TARGET=duckdb WAREHOUSE_DUCKDB_PATH=:memory: $(BIN)/sqlfluff lint warehouse
+	$(SQLFLUFF) lint warehouse
 
 query: $(INSTALLED) ## run SQL on the warehouse, read-only: make query SQL="select ..."
 	$(BIN)/python -m scripts.query "$(SQL)"

@@ -26,6 +26,7 @@ class DbtOutcome:
     exit_code: int
     statuses: Counter = field(default_factory=Counter)
     problems: list[str] = field(default_factory=list)
+    nodes: dict[str, str] = field(default_factory=dict)  # unique_id -> status
 
     @property
     def failed(self) -> bool:
@@ -47,6 +48,7 @@ def run_dbt(
     warehouse: Warehouse,
     as_of: date | None = None,
     variables: dict | None = None,
+    project_dir: Path = PROJECT_DIR,
 ) -> DbtOutcome:
     """Run `dbt <arguments>` on the warehouse; return its outcome."""
     dbt_vars = warehouse.dbt_vars() | (variables or {})
@@ -56,7 +58,7 @@ def run_dbt(
         DBT,
         *arguments,
         "--project-dir",
-        str(PROJECT_DIR),
+        str(project_dir),
         "--profiles-dir",
         str(PROJECT_DIR),
     ]
@@ -64,7 +66,7 @@ def run_dbt(
         command += ["--vars", json.dumps(dbt_vars)]
     if not sys.stdout.isatty():
         command.append("--no-use-colors")
-    results = PROJECT_DIR / "target" / RESULT_FILES.get(arguments[0], "run_results.json")
+    results = project_dir / "target" / RESULT_FILES.get(arguments[0], "run_results.json")
     results.unlink(missing_ok=True)
     exit_code = subprocess.run(command, cwd=REPO_ROOT, env=os.environ | warehouse.env()).returncode
     return _read_outcome(exit_code, results)
@@ -78,6 +80,7 @@ def _read_outcome(exit_code: int, results: Path) -> DbtOutcome:
     for result in json.loads(results.read_text())["results"]:
         status = result["status"]
         outcome.statuses[status] += 1
+        outcome.nodes[result["unique_id"]] = status
         if status not in ("pass", "success", "skipped"):  # skipped: after an error
             rows = f" ({result['failures']} rows)" if result.get("failures") else ""
             outcome.problems.append(f"{status}: {_node_name(result['unique_id'])}{rows}")

@@ -16,6 +16,7 @@ the lock.
 from __future__ import annotations
 
 import argparse
+import shutil
 import sys
 from datetime import UTC, date, datetime
 from urllib.parse import unquote, urlsplit
@@ -24,7 +25,7 @@ import dlt
 import yaml
 
 from dlt_pipelines.alerts import send_failure_alert
-from dlt_pipelines.dbt_runner import run_dbt
+from dlt_pipelines.dbt_runner import PROJECT_DIR, run_dbt
 from dlt_pipelines.load import SOURCES, load_sources
 from dlt_pipelines.publish import build_area, publish
 from dlt_pipelines.run_history import RunHistory, RunRecord
@@ -97,7 +98,15 @@ def _build_and_publish(
         if warehouse.target == "duckdb":
             history.write_to(build)
         publish(warehouse, build)
+        _keep_dbt_state(warehouse)
         _log(record, f"published {warehouse.describe()}")
+
+
+def _keep_dbt_state(warehouse: Warehouse) -> None:
+    """Keep the published build's dbt manifest: `make changed` compares with it."""
+    state = warehouse.run_file(".dbt-state")
+    state.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(PROJECT_DIR / "target" / "manifest.json", state / "manifest.json")
 
 
 def _redact(text: str, warehouse: Warehouse, credentials: dict[str, str] | None) -> str:

@@ -34,6 +34,9 @@ DEFAULT_END = date(2025, 11, 10)
 SPAN = np.timedelta64(365, "D")
 NAT = np.datetime64("NaT", "us")
 POST_TYPES = np.array(["text", "link", "image", "file"])
+LINK_DOMAINS = np.array(
+    ["pubs.acs.org", "www.nature.com", "chemrxiv.org", "pubchem.ncbi.nlm.nih.gov", "example.com"]
+)
 POST_METADATA = np.array(
     [
         None,
@@ -218,7 +221,9 @@ class RandomProfile:
                 rng.choice(3, n, p=[0.85, 0.1, 0.05])
             ],
             "content": self.text_pool[rng.integers(0, len(self.text_pool), n)],
-            "metadata": POST_METADATA[post_type],
+            "metadata": np.where(
+                post_type == 1, self._link_metadata(rng, n), POST_METADATA[post_type]
+            ),
             "group_id": _nullable(groups["id"][group], ~in_group),
             "created_at": created_at,
             "updated_at": _coalesce(deleted_at, edited_at, created_at),
@@ -316,6 +321,12 @@ class RandomProfile:
         """`_later` for a `share` of the rows, NaT (NULL) for the others."""
         happened = rng.random(len(after)) < share
         return np.where(happened, self._later(rng, after, 1.5), NAT)
+
+    @staticmethod
+    def _link_metadata(rng: np.random.Generator, n: int) -> np.ndarray:
+        """A link post's metadata: a URL on a few sites, some far more shared."""
+        domains = LINK_DOMAINS[_long_tail(rng, len(LINK_DOMAINS), n)]
+        return np.char.add(np.char.add('{"url": "https://', domains), '/article/1"}')
 
     @staticmethod
     def _sentences(rng: np.random.Generator, count: int) -> np.ndarray:

@@ -19,6 +19,7 @@ from scripts.generate_sources import generate
 from scripts.random_profile import random_tables
 from scripts.seed_profile import seed_tables
 from scripts.source_databases import SourceUrls
+from tests.helpers import assert_built, run_build
 
 RANDOM_SCALE = 2
 RANDOM_SEED = 7
@@ -50,3 +51,11 @@ def random_sources(postgres_server: str) -> SourceUrls:
 def duckdb_warehouse(tmp_path: Path) -> Warehouse:
     """An empty DuckDB warehouse file."""
     return Warehouse("duckdb", tmp_path / "warehouse.duckdb")
+
+
+@pytest.fixture(scope="session")
+def seed_warehouse(seed_sources, tmp_path_factory) -> Warehouse:
+    """The seed profile built into a fresh DuckDB file, as of 2025-11-03 (read it only)."""
+    built = Warehouse("duckdb", tmp_path_factory.mktemp("seed") / "warehouse.duckdb")
+    assert_built(run_build(built, seed_sources))
+    return built

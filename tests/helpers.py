@@ -18,7 +18,7 @@ from scripts.query import query
 from scripts.source_databases import SourceUrls
 
 AS_OF = date(2025, 11, 3)
-CROSS_SOURCE_MODELS = (
+MODELS_BEYOND_THE_DASHBOARD = (
     "cross_source_orphans",
     "platform_dau",
     "platform_mau",
@@ -27,8 +27,9 @@ CROSS_SOURCE_MODELS = (
     "engagement_activity_types_monthly",
     "data_quality_summary",
     "person_features",
+    "shared_link_domains_monthly",
 )
-MART_MODELS = (*METRIC_SOURCES, *CROSS_SOURCE_MODELS)
+MART_MODELS = (*METRIC_SOURCES, *MODELS_BEYOND_THE_DASHBOARD)
 
 
 def postgres_warehouse(server_url: str, name: str) -> Warehouse:

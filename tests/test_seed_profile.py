@@ -6,22 +6,19 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 
 from dlt_pipelines.warehouse import Warehouse
-from tests.helpers import assert_built, mart, rows, run_build
+from tests.helpers import mart, rows
 
 OCTOBER, NOVEMBER = date(2025, 10, 1), date(2025, 11, 1)
 
 
-@pytest.fixture(scope="module")
-def warehouse(seed_sources, tmp_path_factory) -> Warehouse:
-    """The seed profile built into a fresh DuckDB file, as of 2025-11-03."""
-    built = Warehouse("duckdb", Path(tmp_path_factory.mktemp("seed")) / "warehouse.duckdb")
-    assert_built(run_build(built, seed_sources))
-    return built
+@pytest.fixture
+def warehouse(seed_warehouse) -> Warehouse:
+    """The seed profile's warehouse (conftest.py)."""
+    return seed_warehouse
 
 
 def by_period(warehouse: Warehouse, model: str) -> dict:

@@ -10,6 +10,7 @@ renamed as (
         person_id,
         type as post_type,
         status as post_status,
+        {{ json_text('metadata', 'url') }} as link_url,
         group_id,
         {{ to_utc('created_at') }} as created_at,
         {{ to_utc('updated_at') }} as updated_at,
