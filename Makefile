@@ -12,7 +12,7 @@ DBT_DIRS := --project-dir warehouse --profiles-dir warehouse
 AS_OF ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help install lock browser build run dashboard docs changed test lint lint-check query dbt stop clean
+.PHONY: help install lock browser build run dashboard docs changed test bench lint lint-check query dbt stop clean
 
 help: ## list the targets
 	@awk -F ':.*## ' '/^[a-z-]+:.*## / {printf "  make %-11s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -48,6 +48,10 @@ changed: $(INSTALLED) ## before pushing: build and test only the models you chan
 
 test: lint-check browser ## lint, then every test: end-to-end builds, dbt's data and unit tests, the dashboard in chromium
 	$(BIN)/pytest
+
+bench: $(INSTALLED) ## the benchmark (about an hour at SCALE=2500): make bench SCALE=2500
+	@test -n "$(SCALE)" || (echo "usage: make bench SCALE=2500  (posts has 2000 rows per unit of scale)" >&2; exit 2)
+	$(BIN)/python -m scripts.bench --scale $(SCALE) $(BENCH_ARGS)
 
 browser: ## Debian's chromium, for the dashboard test (installs it if missing; needs root)
 	@command -v chromium >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium)

@@ -44,9 +44,14 @@ SCHEMA = pa.schema(
 
 
 def key_findings_resource(
-    url: str, tables: tuple[SourceTable, ...], reconcile_every_hours: dict[str, float]
+    url: str,
+    tables: tuple[SourceTable, ...],
+    unique_key_tables: frozenset[str],
+    reconcile_every_hours: dict[str, float],
 ) -> DltResource:
-    """A dlt resource that records (and clears) what the key comparison finds."""
+    """A dlt resource that records (and clears) what the key comparison finds.
+    `unique_key_tables` are kept unique by the source: on their first load
+    there is nothing to compare (no key loaded yet, no duplicate possible)."""
 
     @dlt.resource(
         name=FINDINGS,
@@ -63,30 +68,33 @@ def key_findings_resource(
                 every = timedelta(hours=reconcile_every_hours.get(table.name, 0))
                 if last and datetime.fromisoformat(last) + every > now:
                     continue
-                yield _compare_keys(url, warehouse, table, now)
+                unique_key = table.name in unique_key_tables
+                findings = _compare_keys(url, warehouse, table, unique_key, now)
                 reconciled_at[table.name] = now.isoformat()
+                if findings is not None:
+                    yield findings
         yield SCHEMA.empty_table()  # the table exists from the first run on
 
     return source_key_findings
 
 
-def _compare_keys(url: str, warehouse, table: SourceTable, now: datetime) -> pa.Table:
-    """New findings for one table, and the recorded ones that no longer hold."""
+def _compare_keys(
+    url: str, warehouse, table: SourceTable, unique_key: bool, now: datetime
+) -> pa.Table | None:
+    """New findings for one table, and the recorded ones that no longer hold;
+    None on the first load of a table with a unique key (nothing to find)."""
+    loaded = _warehouse_column(
+        warehouse, f"select cast({table.primary_key} as varchar) from {table.name}"
+    )
+    if loaded is None and unique_key:
+        return None
+    if loaded is None:  # first load: only duplicates can be found
+        loaded = pa.array([], pa.string())
     at_source = _source_keys(url, table)
     counts = pc.value_counts(at_source)
     present = counts.field("values")
     duplicated = counts.filter(pc.greater(counts.field("counts"), 1))
-    recorded = {
-        finding: _warehouse_column(
-            warehouse,
-            f"select row_id from {FINDINGS}"
-            f" where table_name = '{table.name}' and finding = '{finding}'",
-        )
-        for finding in (REMOVED, DUPLICATE)
-    }
-    loaded = _warehouse_column(
-        warehouse, f"select cast({table.primary_key} as varchar) from {table.name}"
-    )
+    recorded = {finding: _recorded(warehouse, table, finding) for finding in (REMOVED, DUPLICATE)}
     gone = _not_in(_not_in(loaded, present), recorded[REMOVED])
     return pa.concat_tables(
         [
@@ -128,6 +136,16 @@ def _findings(
     )
 
 
+def _recorded(warehouse, table: SourceTable, finding: str) -> pa.Array:
+    """The keys of the table with that finding on record."""
+    keys = _warehouse_column(
+        warehouse,
+        f"select row_id from {FINDINGS}"
+        f" where table_name = '{table.name}' and finding = '{finding}'",
+    )
+    return keys if keys is not None else pa.array([], pa.string())
+
+
 def _in(keys: pa.Array, others: pa.Array) -> pa.Array:
     """The keys that are among the others."""
     return keys.filter(pc.is_in(keys, value_set=others))
@@ -138,13 +156,13 @@ def _not_in(keys: pa.Array, others: pa.Array) -> pa.Array:
     return keys.filter(pc.invert(pc.is_in(keys, value_set=others)))
 
 
-def _warehouse_column(warehouse, sql: str) -> pa.Array:
-    """The query's one text column; empty if its table is not in the warehouse yet."""
+def _warehouse_column(warehouse, sql: str) -> pa.Array | None:
+    """The query's one text column; None if its table is not in the warehouse yet."""
     try:
         with warehouse.execute_query(sql) as cursor:
             result = cursor.arrow()
     except DatabaseUndefinedRelation:
-        return pa.array([], pa.string())
+        return None
     return result.column(0).combine_chunks() if result.num_rows else pa.array([], pa.string())
 
 

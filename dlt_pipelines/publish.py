@@ -28,7 +28,7 @@ from psycopg2 import sql
 
 from dlt_pipelines.warehouse import Warehouse
 
-DBT_SCHEMAS = ("staging", "intermediate", "marts", "test_failures")
+DBT_SCHEMAS = ("staging", "intermediate", "mart_tables", "marts", "test_failures")
 BUILD_SUFFIX = "__build"
 PREVIOUS_SUFFIX = "__previous"
 

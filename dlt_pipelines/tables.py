@@ -10,11 +10,12 @@ class SourceTable:
     """One table of a source database and its loading strategy.
 
     A row's change time is the latest of its `cursor_columns` (`created_at`
-    for an insert-only table): each run reads the rows whose change time is
-    at or after the high-water mark minus the lag, and merges them on the
-    primary key, so a row read twice (the lag re-reads) is stored once, and
-    rows the source wrongly gives one key are stored once too (the key
-    comparison reports them, see key_findings.py).
+    for an insert-only table): each run reads the rows changed after the
+    newest change loaded, or since the previous extraction started minus the
+    lag (postgres_tables.ChangeWindow), and merges them on the primary key,
+    so a row read twice (the lag re-reads) is stored once, and rows the
+    source wrongly gives one key are stored once too (the key comparison
+    reports them, see key_findings.py).
     """
 
     name: str

@@ -16,12 +16,16 @@ from urllib.parse import urlsplit
 
 import dlt
 import duckdb
+from dlt.destinations.impl.duckdb.configuration import DuckDbCredentials
 
 from dlt_pipelines import REPO_ROOT
 from dlt_pipelines.postgres_tables import describe_url
 
 DEFAULT_DUCKDB_PATH = "data/warehouse.duckdb"
 TARGETS = ("duckdb", "postgres")
+# Loading: rows need no insertion order (DuckDB may then write in parallel),
+# and a bounded memory for a process that also extracts.
+DUCKDB_SETTINGS = {"preserve_insertion_order": False, "memory_limit": "256MB"}
 
 
 class WarehouseError(Exception):
@@ -70,7 +74,9 @@ class Warehouse:
         """The dlt destination that loads into this warehouse."""
         if self.target == "duckdb":
             self.duckdb_path.parent.mkdir(parents=True, exist_ok=True)
-            return dlt.destinations.duckdb(str(self.duckdb_path))
+            return dlt.destinations.duckdb(
+                DuckDbCredentials(str(self.duckdb_path), global_config=DUCKDB_SETTINGS)
+            )
         return dlt.destinations.postgres(self.postgres_url)
 
     def describe(self) -> str:

@@ -48,6 +48,11 @@ def database_url(server_url: str, database: str) -> str:
     return urlunsplit(parts._replace(path=f"/{database}"))
 
 
+def program(name: str) -> Path:
+    """The path of one of the server's programs (psql, pg_ctl, ...)."""
+    return Path(_pgserver().__file__).parent / "pginstall" / "bin" / name
+
+
 def start(root: Path = DEFAULT_ROOT) -> str:
     """Start (or find running) the server under `root`; return its URL."""
     root.mkdir(parents=True, exist_ok=True)
@@ -58,6 +63,24 @@ def start(root: Path = DEFAULT_ROOT) -> str:
         _enable_password_auth(server, socket_dir, password_file)
     password = password_file.read_text().strip()
     return f"postgresql://postgres:{quote(password, safe='')}@localhost/postgres?host={socket_dir}"
+
+
+def start_tcp(root: Path, port: int, settings: dict[str, str] | None = None) -> str:
+    """Start the server under `root` listening on 127.0.0.1:`port` too (as
+    production is reached), with extra server settings; return its TCP URL."""
+    root = root.resolve()
+    start(root)  # initialises the data folder and the password on first use
+    stop(root)
+    server = _pgserver().get_server(root / "pgdata", cleanup_mode=None, start=False)
+    options = f"-h 127.0.0.1 -p {port} -k {root / 'pgdata'}"
+    options += "".join(f" -c {name}={value}" for name, value in (settings or {}).items())
+    log = root / "pgdata" / "log"
+    arguments = ["-w", "-o", options, "-l", str(log), "-D", str(root / "pgdata"), "start"]
+    _pgserver().pgexec.pgexec(
+        "pg_ctl", arguments, bin_path=server.bin_path, user=server.system_user, timeout=60
+    )
+    password = (root / "password").read_text().strip()
+    return f"postgresql://postgres:{quote(password, safe='')}@127.0.0.1:{port}/postgres"
 
 
 def stop(root: Path = DEFAULT_ROOT) -> None:

@@ -20,18 +20,13 @@ core_actions as (
     union all
     select person_id, created_at from collections where deleted_at is null
 ),
-per_month as (
-    select
-        months.activity_month,
-        types.user_type,
-        types.type_order,
-        persons.id,
-        exists (
-            select 1 from core_actions
-            where core_actions.person_id = persons.id
-                and (core_actions.created_at at time zone 'UTC') >= months.activity_month
-                and (core_actions.created_at at time zone 'UTC') < months.counted_until
-        ) as is_active
+active_months as (
+    select distinct person_id, date_trunc('month', created_at at time zone 'UTC')::date as activity_month
+    from core_actions
+    where (created_at at time zone 'UTC') < %(as_of)s::date + 1
+),
+members as (
+    select months.activity_month, types.user_type, types.type_order, persons.id
     from months
     cross join types
     left join persons
@@ -40,13 +35,15 @@ per_month as (
         and (persons.created_at at time zone 'UTC') < months.counted_until
 )
 select
-    activity_month,
-    user_type,
-    count(id) as total_users,
-    count(id) filter (where is_active) as active_users,
-    case when count(id) > 0
-        then round(100.0 * count(id) filter (where is_active) / count(id), 2)
+    members.activity_month,
+    members.user_type,
+    count(members.id) as total_users,
+    count(active_months.person_id) as active_users,
+    case when count(members.id) > 0
+        then round(100.0 * count(active_months.person_id) / count(members.id), 2)
     end as activation_rate_pct
-from per_month
-group by activity_month, user_type, type_order
-order by activity_month, type_order
+from members
+left join active_months
+    on active_months.person_id = members.id and active_months.activity_month = members.activity_month
+group by members.activity_month, members.user_type, members.type_order
+order by members.activity_month, members.type_order

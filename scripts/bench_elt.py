@@ -1,0 +1,62 @@
+"""One extract-load for the benchmark, in its own process: prints its seconds
+and peak memory as JSON.
+
+    python -m scripts.bench_elt project|stock WAREHOUSE.duckdb
+
+`project` is this project's load (dlt_pipelines.load); `stock` is dlt's own
+sql_database source with its default backend. Source credentials come from
+SOURCES__CHEMLINK__CREDENTIALS and SOURCES__ENGAGEMENT__CREDENTIALS.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import tempfile
+import time
+from pathlib import Path
+
+import dlt
+from dlt.sources.sql_database import sql_database
+
+from dlt_pipelines.load import load_sources
+from dlt_pipelines.warehouse import Warehouse
+from scripts.bench import TABLES
+
+
+def stock_load(warehouse: Warehouse) -> None:
+    """dlt's sql_database source as it comes, default backend, into the warehouse."""
+    with tempfile.TemporaryDirectory() as pipelines_dir:
+        for source, tables in TABLES.items():
+            pipeline = dlt.pipeline(
+                pipeline_name=f"stock_{source}",
+                destination=warehouse.destination(),
+                dataset_name=f"stock_{source}",
+                pipelines_dir=pipelines_dir,
+            )
+            url = dlt.secrets.get(f"sources.{source}.credentials")
+            # SQLAlchemy's default PostgreSQL driver is psycopg 3; psycopg2 is installed
+            url = url.replace("postgresql://", "postgresql+psycopg2://", 1)
+            pipeline.run(sql_database(url, table_names=tables))
+
+
+def main() -> None:
+    """Command line entry point."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("kind", choices=["project", "stock"])
+    parser.add_argument("warehouse", type=Path)
+    args = parser.parse_args()
+    warehouse = Warehouse("duckdb", args.warehouse.resolve())
+    started = time.perf_counter()
+    if args.kind == "stock":
+        stock_load(warehouse)
+    else:
+        load_sources(warehouse)
+    seconds = time.perf_counter() - started
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps({"seconds": seconds, "peak_mb": peak_mb}))
+
+
+if __name__ == "__main__":
+    main()
