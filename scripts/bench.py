@@ -270,7 +270,7 @@ def source_rows(urls: SourceUrls) -> int:
 def dbt_build_seconds(warehouse: Warehouse) -> float:
     """Seconds of one dbt build of the warehouse; stops the benchmark if it fails."""
     started = time.perf_counter()
-    outcome = run_dbt(["build"], warehouse, AS_OF)
+    outcome = run_dbt(["build", "--quiet"], warehouse, AS_OF)
     if outcome.failed:
         raise SystemExit(f"dbt build failed on the benchmark warehouse: {outcome.problems}")
     return time.perf_counter() - started

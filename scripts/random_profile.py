@@ -351,9 +351,11 @@ def _uuids(rng: np.random.Generator, n: int) -> np.ndarray:
 
 
 def _rows_where(columns: dict[str, np.ndarray | pa.Array], keep: np.ndarray) -> dict:
-    """The rows of `columns` where `keep` is true."""
+    """The rows of `columns` where `keep` is true. (Arrow returns a large
+    string column built from NumPy in chunks: a ChunkedArray.)"""
+    arrow = (pa.Array, pa.ChunkedArray)
     return {
-        name: values.filter(pa.array(keep)) if isinstance(values, pa.Array) else values[keep]
+        name: values.filter(pa.array(keep)) if isinstance(values, arrow) else values[keep]
         for name, values in columns.items()
     }
 
