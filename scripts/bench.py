@@ -32,7 +32,7 @@ import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
 from datetime import date
 from pathlib import Path
@@ -156,7 +156,7 @@ def _elt_process(target: Path, urls: SourceUrls, kind: str, environment: dict | 
         [sys.executable, "-m", "scripts.bench_elt", kind, str(target)],
         cwd=REPO_ROOT,
         env=os.environ | urls.as_env() | (environment or {}),
-        capture_output=True,
+        stdout=subprocess.PIPE,  # its errors go straight to the terminal
         text=True,
         check=True,
     )
@@ -167,15 +167,23 @@ def change_one_percent(urls: SourceUrls, round_number: int) -> int:
     """Change 1 % of the rows of every table, other rows each round; return
     how many rows changed."""
     touched = 0
+    for cursor, table in each_table(urls):
+        for statement in _changes(table, round_number):
+            cursor.execute(statement)
+            touched += cursor.rowcount
+    return touched
+
+
+def each_table(urls: SourceUrls) -> Iterator[tuple[psycopg2.extensions.cursor, str]]:
+    """Every source table, with a cursor on its database (committed at the end)."""
     for source, tables in TABLES.items():
         conn = psycopg2.connect(getattr(urls, source))
-        with conn, conn.cursor() as cursor:
-            for table in tables:
-                for statement in _changes(table, round_number):
-                    cursor.execute(statement)
-                    touched += cursor.rowcount
-        conn.close()
-    return touched
+        try:
+            with conn, conn.cursor() as cursor:
+                for table in tables:
+                    yield cursor, table
+        finally:
+            conn.close()
 
 
 def _changes(table: str, round_number: int) -> list[str]:
@@ -257,13 +265,9 @@ def mart_seconds(warehouse: Path, model: str, repeat: int) -> float:
 def source_rows(urls: SourceUrls) -> int:
     """Rows in every source table."""
     total = 0
-    for source, tables in TABLES.items():
-        conn = psycopg2.connect(getattr(urls, source))
-        with conn.cursor() as cursor:
-            for table in tables:
-                cursor.execute(f"select count(*) from {table}")
-                total += cursor.fetchone()[0]
-        conn.close()
+    for cursor, table in each_table(urls):
+        cursor.execute(f"select count(*) from {table}")
+        total += cursor.fetchone()[0]
     return total
 
 

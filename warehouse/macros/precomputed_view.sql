@@ -1,8 +1,9 @@
 {#- A view that answers at once: the model's rows are computed when dbt
     builds, into a table of schema `mart_tables`, and the view in the model's
-    own schema (marts) reads that table, in the order the model sorts them.
-    BI tools see views with contracts; a query costs a scan of a few dozen
-    rows, not an aggregation over every event. -#}
+    own schema (marts) reads that table (a reader that needs an order sorts:
+    a view over a table promises none). BI tools see views with contracts; a
+    query costs a scan of a few dozen rows, not an aggregation over every
+    event. -#}
 {% materialization precomputed_view, default %}
 
     {%- set target_view = this.incorporate(type='view') -%}
