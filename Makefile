@@ -4,18 +4,17 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
-DBT := $(BIN)/dbt
-DBT_DIRS := --project-dir warehouse --profiles-dir warehouse
 
 # make build AS_OF=2025-11-03 reports as of that UTC day (default: today; the
 # demo: 2025-11-03, the day its profile was observed)
 AS_OF ?=
+DEV_DBT = $(BIN)/python -m scripts.dev_dbt $(if $(AS_OF),--as-of $(AS_OF))
 
 .DEFAULT_GOAL := help
-.PHONY: help install lock browser build run dashboard docs changed test bench lint lint-check query dbt stop clean
+.PHONY: help install lock browser postgres15 build run dashboard docs changed test bench lint lint-check query dbt stop clean
 
 help: ## list the targets
-	@awk -F ':.*## ' '/^[a-z-]+:.*## / {printf "  make %-11s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+	@awk -F ':.*## ' '/^[a-z0-9-]+:.*## / {printf "  make %-11s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
 $(INSTALLED): requirements.lock
 	$(PYTHON) -m venv $(VENV)
@@ -40,13 +39,13 @@ dashboard: $(INSTALLED) ## render the dashboard from the marts: data/dashboard.h
 	$(BIN)/python -m scripts.dashboard
 
 docs: $(INSTALLED) ## build and serve dbt's docs site on http://localhost:8080
-	$(DBT) docs generate $(DBT_DIRS)
-	$(DBT) docs serve $(DBT_DIRS) --port 8080 --no-browser
+	$(DEV_DBT) -- docs generate
+	$(DEV_DBT) -- docs serve --port 8080 --no-browser
 
 changed: $(INSTALLED) ## before pushing: build and test only the models you changed, and what depends on them
 	$(BIN)/python -m scripts.check_changes
 
-test: lint-check browser ## lint, then every test: end-to-end builds, dbt's data and unit tests, the dashboard in chromium
+test: lint-check browser postgres15 ## lint, then every test: end-to-end builds, dbt's data and unit tests, the dashboard in chromium
 	$(BIN)/pytest
 
 bench: $(INSTALLED) ## the benchmark (about an hour at SCALE=2500): make bench SCALE=2500
@@ -55,6 +54,9 @@ bench: $(INSTALLED) ## the benchmark (about an hour at SCALE=2500): make bench S
 
 browser: ## Debian's chromium, for the dashboard test (installs it if missing; needs root)
 	@command -v chromium >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium)
+
+postgres15: ## Debian's PostgreSQL 15, the oldest version the tests cover (installs it if missing; needs root)
+	@test -x /usr/lib/postgresql/15/bin/pg_ctl || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql-15)
 
 SQLFLUFF := WAREHOUSE_TARGET=duckdb WAREHOUSE_DUCKDB_PATH=:memory: $(BIN)/sqlfluff
 
@@ -72,8 +74,8 @@ lint-check: $(INSTALLED) ## check ruff and sqlfluff, change nothing
 query: $(INSTALLED) ## run SQL on the warehouse, read-only: make query SQL="select ..."
 	$(BIN)/python -m scripts.query "$(SQL)"
 
-dbt: $(INSTALLED) ## run dbt on the warehouse: make dbt ARGS="test --select dau"
-	$(DBT) $(ARGS) $(DBT_DIRS) $(if $(AS_OF),--vars '{as_of_date: "$(AS_OF)"}')
+dbt: $(INSTALLED) ## run dbt on a development copy, never on what BI tools read: make dbt ARGS="test --select dau"
+	$(DEV_DBT) -- $(ARGS)
 
 stop: $(INSTALLED) ## stop the embedded PostgreSQL of the demo, if it runs
 	$(BIN)/python -m scripts.embedded_postgres stop

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dlt
 from dlt.sources import DltResource
-from dlt.sources.credentials import ConnectionStringCredentials
 
 from dlt_pipelines.postgres_tables import source_resources
 from dlt_pipelines.tables import SourceTable
@@ -23,7 +22,7 @@ TABLES = (
 
 @dlt.source(name="chemlink")
 def chemlink(
-    credentials: ConnectionStringCredentials = dlt.secrets.value,
+    credentials: str = dlt.secrets.value,
     lag_seconds: int = dlt.config.value,
     reconcile_every_hours: dict[str, float] | None = None,
 ) -> list[DltResource]:

@@ -27,6 +27,7 @@ class DbtOutcome:
     statuses: Counter = field(default_factory=Counter)
     problems: list[str] = field(default_factory=list)
     nodes: dict[str, str] = field(default_factory=dict)  # unique_id -> status
+    error: str = ""  # what dbt said when it stopped before any node (e.g. no connection)
 
     @property
     def failed(self) -> bool:
@@ -41,6 +42,10 @@ class DbtOutcome:
     def summary(self) -> dict:
         """Counts per status and the nodes that did not pass, for the run history."""
         return {"exit_code": self.exit_code, **dict(self.statuses), "problems": self.problems}
+
+    def cause(self) -> str:
+        """Why dbt failed, in one line: the nodes that did not pass, or its error."""
+        return "; ".join(self.problems) or self.error or f"dbt exited with {self.exit_code}"
 
 
 def run_dbt(
@@ -68,20 +73,37 @@ def run_dbt(
         command.append("--no-use-colors")
     results = project_dir / "target" / RESULT_FILES.get(arguments[0], "run_results.json")
     results.unlink(missing_ok=True)
-    exit_code = subprocess.run(command, cwd=REPO_ROOT, env=os.environ | warehouse.env()).returncode
-    return _read_outcome(exit_code, results)
+    env = os.environ | warehouse.dbt_env()
+    with subprocess.Popen(
+        command, cwd=REPO_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    ) as dbt:
+        error = _echo_and_find_error(dbt.stdout)
+    return _read_outcome(dbt.returncode, results, error)
 
 
-def _read_outcome(exit_code: int, results: Path) -> DbtOutcome:
+def _echo_and_find_error(lines) -> str:
+    """Print dbt's output as it comes; return the error it ended with, if any
+    (the lines after 'Encountered an error:'), as one line."""
+    error: list[str] | None = None
+    for line in lines:
+        print(line, end="", flush=True)
+        if error is not None:
+            error.append(line.strip())
+        elif line.rstrip().endswith("Encountered an error:"):
+            error = []
+    return " ".join(filter(None, error or []))
+
+
+def _read_outcome(exit_code: int, results: Path, error: str) -> DbtOutcome:
     """The outcome recorded in dbt's run_results.json or sources.json."""
-    outcome = DbtOutcome(exit_code)
+    outcome = DbtOutcome(exit_code, error=error)
     if not results.exists():  # dbt failed before running anything
         return outcome
     for result in json.loads(results.read_text())["results"]:
         status = result["status"]
         outcome.statuses[status] += 1
         outcome.nodes[result["unique_id"]] = status
-        if status not in ("pass", "success", "skipped"):  # skipped: after an error
+        if status not in ("pass", "success", "skipped", "no-op"):  # skipped: after an error
             rows = f" ({result['failures']} rows)" if result.get("failures") else ""
             outcome.problems.append(f"{status}: {_node_name(result['unique_id'])}{rows}")
     return outcome

@@ -17,6 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import dlt
 from dlt.common.configuration.exceptions import ConfigFieldMissingException
+from dlt.common.destination import Destination
 from dlt.pipeline.exceptions import PipelineStepFailed
 
 from dlt_pipelines.chemlink import chemlink
@@ -51,13 +52,13 @@ def load_sources(
     ('chemlink.persons': 3). `credentials` ({source: URL}) overrides the
     configured ones (the demo uses it). The sources load side by side, each in
     its own pipeline and thread (the machine's cores work on both at once)."""
-    warehouse.check_writable()
     with (
         tempfile.TemporaryDirectory(prefix="dlt-pipelines-") as pipelines_dir,
+        warehouse.destination() as destination,
         ThreadPoolExecutor(max_workers=len(only)) as pool,
     ):
         runs = {
-            name: pool.submit(_load_source, name, warehouse, pipelines_dir, credentials, progress)
+            name: pool.submit(_load_source, name, destination, pipelines_dir, credentials, progress)
             for name in only
         }
         loaded: dict[str, int] = {}
@@ -68,7 +69,7 @@ def load_sources(
 
 def _load_source(
     name: str,
-    warehouse: Warehouse,
+    destination: Destination,
     pipelines_dir: str,
     credentials: dict[str, str] | None,
     progress: bool,
@@ -76,7 +77,7 @@ def _load_source(
     """Extract and load one source; return the rows loaded per table."""
     pipeline = dlt.pipeline(
         pipeline_name=name,
-        destination=warehouse.destination(),
+        destination=destination,
         dataset_name=f"raw_{name}",
         pipelines_dir=pipelines_dir,
         progress="tqdm" if progress else None,

@@ -11,17 +11,16 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from urllib.parse import parse_qs, urlsplit
 
 import adbc_driver_postgresql.dbapi as adbc
 import dlt
 import pyarrow as pa
 import pyarrow.compute as pc
 from dlt.sources import DltResource
-from dlt.sources.credentials import ConnectionStringCredentials
 
 from dlt_pipelines.key_findings import key_findings_resource
 from dlt_pipelines.model_columns import columns_models_read, sources_file
+from dlt_pipelines.postgres_url import PostgresUrl, UrlError
 from dlt_pipelines.tables import SourceTable
 
 # Types Arrow cannot carry as dlt loads them: read and loaded as text (JSON
@@ -37,18 +36,10 @@ class SourceError(Exception):
     """A source database cannot be read as the contract expects."""
 
 
-def describe_url(url: str) -> str:
-    """Where a URL points, without its credentials: 'database x on host:port'."""
-    parts = urlsplit(url)
-    socket = parse_qs(parts.query).get("host", [None])[0]
-    where = f"socket {socket}" if socket else f"{parts.hostname}:{parts.port or 5432}"
-    return f"database {parts.path.lstrip('/')} on {where}"
-
-
 def source_resources(
     label: str,
     section: str,
-    credentials: ConnectionStringCredentials,
+    credentials: str,
     tables: tuple[SourceTable, ...],
     lag_seconds: int,
     reconcile_every_hours: dict[str, float] | None,
@@ -56,9 +47,13 @@ def source_resources(
     """One dlt resource per table, after checking the tables against the catalog,
     and one that compares their keys with the source (key_findings.py)."""
     check_configured_tables(reconcile_every_hours or {}, tables, label)
-    url = credentials.to_native_representation()
-    catalog = read_catalog(url, label, section)
-    check_contract(catalog, tables, label, section, url)
+    try:
+        source = PostgresUrl.parse(credentials, f"SOURCES__{section.upper()}__CREDENTIALS")
+    except UrlError as error:
+        raise SourceError(str(error)) from None
+    url = source.uri()
+    catalog = read_catalog(source, label, section)
+    check_contract(catalog, tables, label, source.describe(), section)
     lag = timedelta(seconds=lag_seconds)
     unique = unique_key_tables(url, tables)
     resources = [
@@ -68,19 +63,19 @@ def source_resources(
     return [*resources, key_findings_resource(url, tables, unique, reconcile_every_hours or {})]
 
 
-def read_catalog(url: str, label: str, section: str) -> dict[str, dict[str, str]]:
+def read_catalog(source: PostgresUrl, label: str, section: str) -> dict[str, dict[str, str]]:
     """{table: {column: data type}} of the tables the role can see."""
     try:
-        with adbc.connect(url) as conn, conn.cursor() as cursor:
+        with adbc.connect(source.uri()) as conn, conn.cursor() as cursor:
             cursor.execute(
                 "select table_name, column_name, data_type from information_schema.columns"
                 " where table_schema = current_schema() order by table_name, ordinal_position"
             )
             rows = cursor.fetchall()
     except adbc.Error as error:
-        reason = str(error).splitlines()[0]
+        reason = source.redact(str(error).splitlines()[0])
         raise SourceError(
-            f"cannot reach the {label} database ({describe_url(url)}): {reason}. "
+            f"cannot reach the {label} database ({source.describe()}): {reason}. "
             f"Check the server, or set SOURCES__{section.upper()}__CREDENTIALS."
         ) from None
     catalog: dict[str, dict[str, str]] = {}
@@ -108,8 +103,8 @@ def check_contract(
     catalog: dict[str, dict[str, str]],
     tables: tuple[SourceTable, ...],
     label: str,
+    where: str,
     section: str,
-    url: str,
 ) -> None:
     """Fail with every missing table and column named, before anything is read:
     the keys and cursors the pipeline needs, and the columns the models read."""
@@ -132,8 +127,8 @@ def check_contract(
         ]
     if problems:
         raise SourceError(
-            f"the {label} database ({describe_url(url)}) does not match the contract "
-            f"(../shared/spec/sources.md): {'; '.join(problems)}. Nothing was loaded or "
+            f"the {label} database ({where}) does not match the contract "
+            f"(docs/sources.md): {'; '.join(problems)}. Nothing was loaded or "
             f"published. Fix the source, or the models and {sources_file(section).name}."
         )
 

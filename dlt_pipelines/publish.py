@@ -23,7 +23,7 @@ from contextlib import closing, contextmanager
 from dataclasses import replace
 
 import duckdb
-import psycopg2
+import psycopg2.errors
 from psycopg2 import sql
 
 from dlt_pipelines.warehouse import Warehouse
@@ -63,7 +63,7 @@ def publish(warehouse: Warehouse, build: Warehouse) -> None:
 
 def _swap_schemas(warehouse: Warehouse) -> None:
     """Rename the __build schemas over the published ones, grant the BI role."""
-    connection = closing(psycopg2.connect(warehouse.postgres_url))
+    connection = closing(warehouse.connect())
     with connection as conn, conn, conn.cursor() as cursor:  # one transaction
         for schema in DBT_SCHEMAS:
             built, previous = schema + BUILD_SUFFIX, schema + PREVIOUS_SUFFIX
@@ -92,7 +92,7 @@ def _grant_marts_to_bi_role(cursor) -> None:
 def _drop_schemas(warehouse: Warehouse, suffix: str) -> None:
     """Drop the dbt schemas with this suffix; a reader still on one is waited for
     at most 10 s, then it is left for the next run."""
-    with closing(psycopg2.connect(warehouse.postgres_url)) as conn:
+    with closing(warehouse.connect()) as conn:
         conn.autocommit = True
         with conn.cursor() as cursor:
             cursor.execute("set lock_timeout = '10s'")

@@ -16,10 +16,9 @@ the lock.
 from __future__ import annotations
 
 import argparse
-import shutil
+import json
 import sys
 from datetime import UTC, date, datetime
-from urllib.parse import unquote, urlsplit
 
 import dlt
 import yaml
@@ -27,6 +26,7 @@ import yaml
 from dlt_pipelines.alerts import send_failure_alert
 from dlt_pipelines.dbt_runner import PROJECT_DIR, run_dbt
 from dlt_pipelines.load import SOURCES, load_sources
+from dlt_pipelines.postgres_url import PostgresUrl, UrlError
 from dlt_pipelines.publish import build_area, publish
 from dlt_pipelines.run_history import RunHistory, RunRecord
 from dlt_pipelines.run_lock import RunLockBusy, run_lock
@@ -59,14 +59,14 @@ def run(
                 record.finish("failure", _redact(f"{error}", warehouse, credentials))
             history.save(record)
             if warehouse.target == "postgres":
-                history.write_to(warehouse)
+                _write_history(history, warehouse, record)
     except RunLockBusy as busy:
         record.finish("busy", str(busy))
-    warnings = [p for results in record.dbt_results.values() for p in results["problems"]]
-    detail = record.error or "; ".join(warnings)
-    _log(record, f"finished: {record.status}" + (f": {detail}" if detail else ""))
     if record.status == "failure":
         _log(record, send_failure_alert(record))
+    warnings = [p for results in record.dbt_results.values() for p in results["problems"]]
+    detail = record.error or "; ".join(warnings)
+    _log(record, f"finished: {record.status}" + (f": {detail}" if detail else ""))  # the last line
     return record
 
 
@@ -87,36 +87,55 @@ def _build_and_publish(
         built = run_dbt(["build"], build, as_of, dbt_vars)
         record.dbt_results["build"] = built.summary()
         if built.failed:
-            raise BuildFailed(f"dbt build failed, nothing was published: {built.problems}")
+            raise BuildFailed(f"dbt build failed, nothing was published: {built.cause()}")
         _log(record, "dbt source freshness")
         fresh = run_dbt(["source", "freshness"], build, as_of, dbt_vars)
         record.dbt_results["freshness"] = fresh.summary()
         if fresh.failed:
-            raise BuildFailed(f"a source is stale, nothing was published: {fresh.problems}")
+            raise BuildFailed(f"source freshness failed, nothing was published: {fresh.cause()}")
         record.finish("warning" if built.warned or fresh.warned else "success")
         history.save(record)
         if warehouse.target == "duckdb":
             history.write_to(build)
         publish(warehouse, build)
-        _keep_dbt_state(warehouse)
+        _keep_dbt_state(warehouse, build.schema_suffix)
         _log(record, f"published {warehouse.describe()}")
 
 
-def _keep_dbt_state(warehouse: Warehouse) -> None:
-    """Keep the published build's dbt manifest: `make changed` compares with it."""
+def _write_history(history: RunHistory, warehouse: Warehouse, record: RunRecord) -> None:
+    """Copy the journal into ops.run_history, unless the warehouse is unreachable
+    (the failure is then the run's own; the journal keeps the record)."""
+    try:
+        history.write_to(warehouse)
+    except WarehouseError:
+        _log(record, f"ops.run_history not updated; the record is in {history.journal}")
+
+
+def _keep_dbt_state(warehouse: Warehouse, build_suffix: str) -> None:
+    """Keep the published build's dbt manifest, naming the relations as
+    published (without the build's schema suffix): `make changed` compares
+    the project with it, and `make dbt` on PostgreSQL defers to it."""
     state = warehouse.run_file(".dbt-state")
     state.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(PROJECT_DIR / "target" / "manifest.json", state / "manifest.json")
+    manifest = json.loads((PROJECT_DIR / "target" / "manifest.json").read_text())
+    for node in manifest["nodes"].values() if build_suffix else ():
+        node["schema"] = node["schema"].removesuffix(build_suffix)
+        if node.get("relation_name"):
+            node["relation_name"] = node["relation_name"].replace(f'{build_suffix}"', '"')
+    (state / "manifest.json").write_text(json.dumps(manifest))
 
 
 def _redact(text: str, warehouse: Warehouse, credentials: dict[str, str] | None) -> str:
     """The text with every configured password masked (belt and braces)."""
-    urls = [warehouse.postgres_url, *(credentials or {}).values()]
+    if warehouse.postgres:
+        text = warehouse.postgres.redact(text)
+    urls = [*(credentials or {}).values()]
     urls += [dlt.secrets.get(f"sources.{name}.credentials") for name in SOURCES]
     for url in filter(None, urls):
-        password = urlsplit(str(url)).password
-        for secret in filter(None, {password, password and unquote(password)}):
-            text = text.replace(secret, "***")
+        try:
+            text = PostgresUrl.parse(url).redact(text)
+        except UrlError:
+            continue  # an unreadable URL was reported as such, without its parts
     return text
 
 

@@ -21,7 +21,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
-import psycopg2
 
 from dlt_pipelines.warehouse import Warehouse
 
@@ -126,7 +125,7 @@ class RunHistory:
                 if rows:
                     conn.executemany(insert.replace("%s", "?"), rows)
             return
-        connection = closing(psycopg2.connect(warehouse.postgres_url))
+        connection = closing(warehouse.connect())
         with connection as conn, conn, conn.cursor() as cursor:  # one transaction
             cursor.execute("create schema if not exists ops")
             cursor.execute("drop table if exists ops.run_history")

@@ -1,25 +1,27 @@
 """Where the warehouse is: a DuckDB file (default) or a PostgreSQL database.
 
-Configured by the environment, the same variables dbt's profiles.yml reads:
-WAREHOUSE_TARGET (`duckdb` or `postgres`), WAREHOUSE_DUCKDB_PATH (default
-`data/warehouse.duckdb`), WAREHOUSE_POSTGRES_URL.
+Configured by the environment: WAREHOUSE_TARGET (`duckdb` or `postgres`),
+WAREHOUSE_DUCKDB_PATH (default `data/warehouse.duckdb`) and
+WAREHOUSE_POSTGRES_URL, decoded once (postgres_url.py). dbt's profile
+(warehouse/profiles.yml) reads the variables `dbt_env()` derives from them.
 """
 
 from __future__ import annotations
 
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import dlt
 import duckdb
-from dlt.destinations.impl.duckdb.configuration import DuckDbCredentials
+import psycopg2
+from dlt.common.destination import Destination
 
 from dlt_pipelines import REPO_ROOT
-from dlt_pipelines.postgres_tables import describe_url
+from dlt_pipelines.postgres_url import PostgresUrl, UrlError
 
 DEFAULT_DUCKDB_PATH = "data/warehouse.duckdb"
 TARGETS = ("duckdb", "postgres")
@@ -38,7 +40,7 @@ class Warehouse:
 
     target: str
     duckdb_path: Path
-    postgres_url: str | None = None
+    postgres: PostgresUrl | None = None
     schema_suffix: str = ""  # dbt builds into <schema><suffix> (PostgreSQL, before a swap)
 
     @classmethod
@@ -54,55 +56,77 @@ class Warehouse:
                 "WAREHOUSE_TARGET=postgres needs WAREHOUSE_POSTGRES_URL "
                 "(postgresql://user:password@host:port/database)"
             )
-        return cls(target, path.resolve(), url)
+        try:
+            postgres = PostgresUrl.parse(url, "WAREHOUSE_POSTGRES_URL") if url else None
+        except UrlError as error:
+            raise WarehouseError(str(error)) from None
+        return cls(target, path.resolve(), postgres)
 
     def env(self) -> dict[str, str]:
-        """The WAREHOUSE_* variables that describe this warehouse (for dbt)."""
+        """The WAREHOUSE_* variables that configure this warehouse in another process."""
         variables = {
             "WAREHOUSE_TARGET": self.target,
             "WAREHOUSE_DUCKDB_PATH": str(self.duckdb_path),
         }
-        if self.postgres_url:
-            variables["WAREHOUSE_POSTGRES_URL"] = self.postgres_url
+        if self.postgres:
+            variables["WAREHOUSE_POSTGRES_URL"] = self.postgres.uri()
         return variables
+
+    def dbt_env(self) -> dict[str, str]:
+        """What dbt's profile reads: env() and, for PostgreSQL, the URL's parts."""
+        parts = self.postgres.dbt_env("WAREHOUSE_POSTGRES") if self.postgres else {}
+        return self.env() | parts
 
     def dbt_vars(self) -> dict[str, str]:
         """dbt vars that point dbt at this warehouse's schemas."""
         return {"schema_suffix": self.schema_suffix} if self.schema_suffix else {}
 
-    def destination(self):
-        """The dlt destination that loads into this warehouse."""
-        if self.target == "duckdb":
-            self.duckdb_path.parent.mkdir(parents=True, exist_ok=True)
-            return dlt.destinations.duckdb(
-                DuckDbCredentials(str(self.duckdb_path), global_config=DUCKDB_SETTINGS)
-            )
-        return dlt.destinations.postgres(self.postgres_url)
-
-    def describe(self) -> str:
-        """Where the warehouse is, without credentials."""
-        if self.target == "duckdb":
-            return f"DuckDB file {self.duckdb_path}"
-        return f"PostgreSQL {describe_url(self.postgres_url)}"
-
-    def run_file(self, suffix: str) -> Path:
-        """A file the scheduled runs keep for this warehouse (lock, journal):
-        beside the DuckDB file, or under data/ for a PostgreSQL warehouse."""
-        if self.target == "duckdb":
-            return self.duckdb_path.with_name(self.duckdb_path.name + suffix)
-        parts = urlsplit(self.postgres_url)
-        slug = re.sub(r"[^A-Za-z0-9_.-]+", "_", f"{parts.hostname}{parts.path}")
-        return REPO_ROOT / "data" / f"postgres-{slug}{suffix}"
-
-    def check_writable(self) -> None:
-        """Fail clearly if another process holds the DuckDB file."""
-        if self.target != "duckdb" or not self.duckdb_path.exists():
+    @contextmanager
+    def destination(self) -> Iterator[Destination]:
+        """The dlt destination that loads into this warehouse, for the block.
+        On DuckDB, one connection serves every pipeline of the process, each
+        thread with a cursor of its own: two connections opening one file at
+        the same moment can collide ("Unique file handle conflict")."""
+        if self.target == "postgres":
+            yield dlt.destinations.postgres(self.postgres.uri())
             return
+        self.duckdb_path.parent.mkdir(parents=True, exist_ok=True)
         try:
-            duckdb.connect(str(self.duckdb_path)).close()
+            connection = duckdb.connect(str(self.duckdb_path), config=DUCKDB_SETTINGS)
         except duckdb.IOException as error:
             raise WarehouseError(
                 f"the DuckDB warehouse {self.duckdb_path} is in use by another process "
                 f"({str(error).splitlines()[0]}). Close the program holding it "
                 "(a BI tool, a duckdb shell, another run) and run again; nothing was changed."
             ) from None
+        try:
+            yield dlt.destinations.duckdb(connection)
+        finally:
+            connection.close()
+
+    def connect(self):
+        """A psycopg2 connection to the PostgreSQL warehouse; a clear error if
+        it cannot be reached (the server, the login, TLS)."""
+        try:
+            return self.postgres.connect()
+        except psycopg2.OperationalError as error:
+            reason = self.postgres.redact(" ".join(str(error).split()))
+            raise WarehouseError(
+                f"cannot reach the PostgreSQL warehouse ({self.postgres.describe()}): {reason}. "
+                "Check the server, or WAREHOUSE_POSTGRES_URL."
+            ) from None
+
+    def describe(self) -> str:
+        """Where the warehouse is, without credentials."""
+        if self.target == "duckdb":
+            return f"DuckDB file {self.duckdb_path}"
+        return f"PostgreSQL {self.postgres.describe()}"
+
+    def run_file(self, suffix: str) -> Path:
+        """A file the scheduled runs keep for this warehouse (lock, journal):
+        beside the DuckDB file, or under data/ for a PostgreSQL warehouse."""
+        if self.target == "duckdb":
+            return self.duckdb_path.with_name(self.duckdb_path.name + suffix)
+        where = f"{self.postgres.host}:{self.postgres.port}/{self.postgres.dbname}"
+        slug = re.sub(r"[^A-Za-z0-9_.-]+", "_", where)
+        return REPO_ROOT / "data" / f"postgres-{slug}{suffix}"

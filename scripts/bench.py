@@ -44,6 +44,7 @@ import psycopg2
 
 from dlt_pipelines import REPO_ROOT, chemlink, engagement
 from dlt_pipelines.dbt_runner import run_dbt
+from dlt_pipelines.postgres_url import PostgresUrl
 from dlt_pipelines.warehouse import Warehouse
 from scripts import embedded_postgres
 from scripts.generate_sources import generate
@@ -177,7 +178,7 @@ def change_one_percent(urls: SourceUrls, round_number: int) -> int:
 def each_table(urls: SourceUrls) -> Iterator[tuple[psycopg2.extensions.cursor, str]]:
     """Every source table, with a cursor on its database (committed at the end)."""
     for source, tables in TABLES.items():
-        conn = psycopg2.connect(getattr(urls, source))
+        conn = PostgresUrl.parse(getattr(urls, source)).connect()
         try:
             with conn, conn.cursor() as cursor:
                 for table in tables:
@@ -423,7 +424,7 @@ def machine(server_version: str) -> str:
 
 def server_version(server_url: str) -> str:
     """The PostgreSQL version of the server."""
-    conn = psycopg2.connect(server_url)
+    conn = PostgresUrl.parse(server_url).connect()
     try:
         with conn.cursor() as cursor:
             cursor.execute("show server_version")
@@ -447,12 +448,13 @@ def main() -> None:
     args = parser.parse_args()
     if args.scale < 4:
         parser.error("--scale must be at least 4 (its quarter is the smallest scale measured)")
-    server_url = embedded_postgres.start_tcp(BENCH_DIR / "postgres", PORT, SERVER_SETTINGS)
+    server = embedded_postgres.LocalPostgres(BENCH_DIR / "postgres")
+    server_url = server.start(PORT, SERVER_SETTINGS).uri()
     try:
         figures = run_benchmark(args.scale, args.repeat, args.stock_repeat, server_url)
         report = markdown(figures, server_version(server_url))
     finally:
-        embedded_postgres.stop(BENCH_DIR / "postgres")
+        server.stop()
     OUTPUT_DIR.mkdir(parents=True, exist_ok=True)
     (OUTPUT_DIR / f"bench-{args.scale}.md").write_text(report)
     results = {

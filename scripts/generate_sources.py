@@ -19,7 +19,7 @@ from datetime import date
 
 import pyarrow as pa
 
-from dlt_pipelines.postgres_tables import describe_url
+from dlt_pipelines.postgres_url import PostgresUrl
 from scripts import embedded_postgres
 from scripts.random_profile import DEFAULT_END, random_tables
 from scripts.seed_profile import seed_tables
@@ -67,7 +67,7 @@ def main() -> None:
     urls = generate(server_url, profile_tables(args), args.prefix)
     print("Source databases ready:")
     for name, url in urls.as_env().items():
-        print(f"  {name}: {describe_url(url)}")
+        print(f"  {name}: {PostgresUrl.parse(url).describe()}")
     if not args.server:
         print("The server URL, password included: python -m scripts.embedded_postgres start")
 

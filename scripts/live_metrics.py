@@ -1,6 +1,6 @@
 """The 11 dashboard metrics queried live on the source databases.
 
-Each query in `sql/live_metrics/` reads metrics.md directly against one
+Each query in `sql/live_metrics/` reads docs/metrics.md directly against one
 source database, independently of the dbt models: the end-to-end tests
 compare the marts with them, and the benchmark times them against the marts
 (the old dashboard's way of answering).
@@ -11,8 +11,7 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-import psycopg2
-
+from dlt_pipelines.postgres_url import PostgresUrl
 from scripts.source_databases import SourceUrls
 
 QUERY_DIR = Path(__file__).resolve().parent / "sql" / "live_metrics"
@@ -34,7 +33,7 @@ METRIC_SOURCES = {
 def live_metric(name: str, urls: SourceUrls, as_of: date) -> list[tuple]:
     """Rows of metric `name` computed on its source database, in the view's order."""
     sql = (QUERY_DIR / f"{name}.sql").read_text()
-    conn = psycopg2.connect(getattr(urls, METRIC_SOURCES[name]))
+    conn = PostgresUrl.parse(getattr(urls, METRIC_SOURCES[name])).connect()
     try:
         with conn.cursor() as cursor:
             cursor.execute(sql, {"as_of": as_of})

@@ -8,7 +8,6 @@ from __future__ import annotations
 import argparse
 
 import duckdb
-import psycopg2
 
 from dlt_pipelines.warehouse import Warehouse
 
@@ -19,7 +18,7 @@ def query(warehouse: Warehouse, sql: str) -> tuple[list[str], list[tuple]]:
         with duckdb.connect(str(warehouse.duckdb_path), read_only=True) as conn:
             result = conn.execute(sql)
             return [d[0] for d in result.description], result.fetchall()
-    conn = psycopg2.connect(warehouse.postgres_url)
+    conn = warehouse.connect()
     try:
         conn.set_session(readonly=True)
         with conn.cursor() as cursor:

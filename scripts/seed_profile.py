@@ -1,6 +1,6 @@
 """The `seed` profile: the production profile observed on 2025-11-03, exactly.
 
-Every figure of "The production profile" in ../shared/spec/sources.md holds
+Every figure of "The production profile" in docs/sources.md holds
 on these rows. The plan, so that each figure can be traced to a line here:
 
 - Persons. Live signups per month as in `LIVE_SIGNUPS`; 11 more standard

@@ -1,6 +1,6 @@
 """Create the ChemLink and Engagement source databases and copy rows into them.
 
-The tables come from `scripts/sql/<source>.sql`, the spec's contract. A
+The tables come from `scripts/sql/<source>.sql` (docs/sources.md). A
 database is only ever dropped if this module created it (it carries a marker
 comment), so pointing the generator at a real server cannot destroy data.
 """
@@ -13,10 +13,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-import psycopg2
 import pyarrow as pa
 import pyarrow.csv
 
+from dlt_pipelines.postgres_url import PostgresUrl
 from scripts.embedded_postgres import database_url
 
 SQL_DIR = Path(__file__).resolve().parent / "sql"
@@ -118,7 +118,7 @@ def _recreate_database(cursor, name: str) -> None:
 @contextmanager
 def _cursor(url: str) -> Iterator:
     """A cursor on an autocommit connection, closed after the block."""
-    conn = psycopg2.connect(url)
+    conn = PostgresUrl.parse(url).connect()
     conn.autocommit = True
     try:
         with conn.cursor() as cursor:

@@ -6,13 +6,10 @@ import os
 import subprocess
 import sys
 from datetime import date
-from urllib.parse import urlsplit, urlunsplit
-
-import psycopg2
 
 from dlt_pipelines import REPO_ROOT
+from dlt_pipelines.postgres_url import PostgresUrl
 from dlt_pipelines.warehouse import Warehouse
-from scripts import embedded_postgres
 from scripts.live_metrics import METRIC_SOURCES
 from scripts.query import query
 from scripts.source_databases import SourceUrls
@@ -34,14 +31,33 @@ MART_MODELS = (*METRIC_SOURCES, *MODELS_BEYOND_THE_DASHBOARD)
 
 def postgres_warehouse(server_url: str, name: str) -> Warehouse:
     """An empty PostgreSQL warehouse: database `name` on the server, recreated."""
-    conn = psycopg2.connect(embedded_postgres.database_url(server_url, "postgres"))
+    server = PostgresUrl.parse(server_url)
+    admin = server.with_database("postgres").uri()
+    execute(admin, f'drop database if exists "{name}" with (force)')  # one statement a time:
+    execute(admin, f'create database "{name}"')  # neither runs in a transaction
+    return Warehouse("postgres", REPO_ROOT / "data" / "unused.duckdb", server.with_database(name))
+
+
+def execute(url: str, sql: str) -> None:
+    """Run statements on a PostgreSQL database, outside a transaction."""
+    conn = PostgresUrl.parse(url).connect()
     conn.autocommit = True
-    with conn.cursor() as cursor:
-        cursor.execute(f'drop database if exists "{name}" with (force)')
-        cursor.execute(f'create database "{name}"')
-    conn.close()
-    url = embedded_postgres.database_url(server_url, name)
-    return Warehouse("postgres", REPO_ROOT / "data" / "unused.duckdb", url)
+    try:
+        with conn.cursor() as cursor:
+            cursor.execute(sql)
+    finally:
+        conn.close()
+
+
+def source_rows(url: str, sql: str) -> list[tuple]:
+    """Rows of a query on a PostgreSQL database (a source, a server)."""
+    conn = PostgresUrl.parse(url).connect()
+    try:
+        with conn.cursor() as cursor:
+            cursor.execute(sql)
+            return cursor.fetchall()
+    finally:
+        conn.close()
 
 
 def run_build(
@@ -130,5 +146,4 @@ def contents(warehouse: Warehouse) -> dict[str, list[tuple]]:
 
 def as_role(url: str, user: str, password: str) -> str:
     """The same database URL, logging in as another role."""
-    parts = urlsplit(url)
-    return urlunsplit(parts._replace(netloc=f"{user}:{password}@{parts.hostname}"))
+    return PostgresUrl.parse(url).with_login(user, password).uri()

@@ -12,12 +12,16 @@ import subprocess
 import sys
 import time
 import urllib.request
+from datetime import date
 
 import pytest
 
 from dlt_pipelines import REPO_ROOT
 from dlt_pipelines.dbt_runner import DBT, PROJECT_DIR
+from dlt_pipelines.warehouse import Warehouse
 from scripts.dashboard import CHARTS
+from tests.conftest import NEWEST_POSTGRES
+from tests.helpers import rows
 
 
 @pytest.fixture(scope="module")
@@ -54,15 +58,35 @@ def test_every_model_and_every_mart_column_is_described(manifest):
     assert bare == []
 
 
-def test_every_model_has_a_uniqueness_test(manifest):
-    tested = {
-        node["attached_node"].split(".")[-1]
-        for node in manifest["nodes"].values()
-        if node["resource_type"] == "test"
-        and node.get("test_metadata", {}).get("name") in ("unique", "unique_combination")
-        and node.get("attached_node")
+def test_every_model_has_a_key_tested_unique_and_not_null(manifest):
+    tests: dict[str, set[tuple[str, str | None]]] = {}
+    for node in manifest["nodes"].values():
+        if node["resource_type"] == "test" and node.get("attached_node"):
+            test = (node["test_metadata"]["name"], node.get("column_name"))
+            tests.setdefault(node["attached_node"].split(".")[-1], set()).add(test)
+    untested = [
+        name
+        for name in models(manifest)
+        if not any(kind == "unique_combination" for kind, _ in tests.get(name, ()))
+        and not any(
+            ("not_null", column) in tests[name]
+            for kind, column in tests.get(name, ())
+            if kind == "unique"
+        )
+    ]
+    assert untested == []
+
+
+def test_the_catalog_says_who_loads_what_and_what_each_macro_does(manifest):
+    assert {s["source_name"]: s["loader"] for s in manifest["sources"].values()} == {
+        "chemlink": "dlt",
+        "engagement": "dlt",
     }
-    assert sorted(set(models(manifest)) - tested) == []
+    own = [m for m in manifest["macros"].values() if m["package_name"] == "chemlink_warehouse"]
+    assert len(own) > 20
+    assert [m["name"] for m in own if not m["description"]] == []
+    marts = [m for m in models(manifest).values() if m["schema"] == "marts"]
+    assert {(m["access"], m["config"]["contract"]["enforced"]) for m in marts} == {("public", True)}
 
 
 def test_exposures_declare_who_reads_what(manifest):
@@ -149,3 +173,47 @@ def test_unit_test_names_fit_postgresql_identifiers(manifest):
     # dbt names a unit test's temporary relation after it; PostgreSQL cuts at 63
     too_long = [t["name"] for t in manifest["unit_tests"].values() if len(t["name"]) > 63]
     assert too_long == []
+
+
+def dev_dbt(warehouse: Warehouse, *arguments: str) -> subprocess.CompletedProcess:
+    """`make dbt` on that warehouse, as of 2025-10-01 (the published: 2025-11-03)."""
+    return subprocess.run(
+        [sys.executable, "-m", "scripts.dev_dbt", "--as-of", "2025-10-01", "--", *arguments],
+        cwd=REPO_ROOT,
+        env=os.environ | warehouse.env(),
+        capture_output=True,
+        text=True,
+    )
+
+
+LAST_MONTH = "select max(signup_month) from {schema}.new_users_monthly"
+
+
+def test_ad_hoc_dbt_works_on_a_duckdb_copy_and_says_where(seed_warehouse):
+    published = seed_warehouse.duckdb_path.read_bytes()
+    run = dev_dbt(seed_warehouse, "run", "--select", "new_users_monthly")
+    assert run.returncode == 0, run.stdout[-3000:]
+    copy = seed_warehouse.duckdb_path.parent / "dev" / "warehouse.duckdb"
+    assert f"dbt worked on the development copy: DuckDB file {copy}" in run.stdout
+    assert seed_warehouse.duckdb_path.read_bytes() == published  # what BI tools read
+    last_month = LAST_MONTH.format(schema="marts")
+    assert rows(Warehouse("duckdb", copy), last_month) == [(date(2025, 10, 1),)]
+    assert rows(seed_warehouse, last_month) == [(date(2025, 11, 1),)]
+
+
+def test_ad_hoc_dbt_on_postgres_builds_dev_schemas_over_the_published_ones(random_warehouses):
+    warehouse, _ = random_warehouses[f"postgres {NEWEST_POSTGRES}"]
+    run = dev_dbt(warehouse, "run", "--select", "new_users_monthly")
+    assert run.returncode == 0, run.stdout[-3000:]
+    assert "dbt worked on the development copy: schemas *__dev of PostgreSQL" in run.stdout
+    # only the selected model was built; what it reads came from the published schemas
+    assert rows(warehouse, LAST_MONTH.format(schema="marts__dev")) == [(date(2025, 10, 1),)]
+    assert rows(warehouse, LAST_MONTH.format(schema="marts")) == [(date(2025, 11, 1),)]
+    assert (
+        rows(
+            warehouse,
+            "select table_schema from information_schema.tables where table_schema like '%__dev'"
+            " and table_name not like 'new_users_monthly'",
+        )
+        == []
+    )

@@ -7,15 +7,14 @@ import uuid
 from datetime import UTC, date, datetime
 
 import duckdb
-import psycopg2
 import pytest
 
 from dlt_pipelines.dbt_runner import run_dbt
 from dlt_pipelines.load import load_sources
 from scripts.generate_sources import generate
 from scripts.random_profile import random_tables
-from tests.helpers import assert_built, mart, rows, run_build
-from tests.test_incremental_loads import credentials, execute
+from tests.helpers import assert_built, execute, mart, rows, run_build, source_rows
+from tests.test_incremental_loads import credentials
 
 TODAY = datetime.now(UTC).date()
 
@@ -24,17 +23,6 @@ TODAY = datetime.now(UTC).date()
 def sources(postgres_server):
     """Small random sources this module's tests change."""
     return generate(postgres_server, random_tables(1, 5), prefix="checks_")
-
-
-def source_rows(url: str, sql: str) -> list[tuple]:
-    """Rows of a query on a source database."""
-    conn = psycopg2.connect(url)
-    try:
-        with conn.cursor() as cursor:
-            cursor.execute(sql)
-            return cursor.fetchall()
-    finally:
-        conn.close()
 
 
 def raw_counts(warehouse) -> dict[str, int]:

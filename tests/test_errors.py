@@ -15,8 +15,8 @@ from dlt_pipelines.postgres_tables import SourceError
 from dlt_pipelines.warehouse import Warehouse, WarehouseError
 from scripts.generate_sources import generate
 from scripts.random_profile import random_tables
-from tests.helpers import rows
-from tests.test_incremental_loads import credentials, execute
+from tests.helpers import execute, rows
+from tests.test_incremental_loads import credentials
 
 
 @pytest.fixture

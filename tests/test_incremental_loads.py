@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-import psycopg2
 import pytest
 
 from dlt_pipelines.load import load_sources
+from dlt_pipelines.postgres_url import PostgresUrl
 from scripts.generate_sources import generate
 from scripts.random_profile import random_tables
-from tests.helpers import MART_MODELS, assert_built, mart, rows, run_build
+from tests.helpers import MART_MODELS, assert_built, execute, mart, rows, run_build
 
 RAW_TABLES = {
     "raw_chemlink": ["persons", "view_access", "query_votes", "collections", "query_embeddings"],
@@ -47,14 +47,6 @@ def test_second_run_without_source_changes_changes_nothing(random_sources, duckd
 def changing_sources(postgres_server):
     """Small random sources this test may change."""
     return generate(postgres_server, random_tables(1, 11), prefix="changing_")
-
-
-def execute(url: str, sql: str) -> None:
-    """Run statements on a source database and commit."""
-    conn = psycopg2.connect(url)
-    with conn, conn.cursor() as cursor:
-        cursor.execute(sql)
-    conn.close()
 
 
 def test_changes_between_runs_arrive_exactly_once(changing_sources, duckdb_warehouse):
@@ -104,7 +96,7 @@ def test_transaction_committing_after_a_run_passed_its_timestamp_is_loaded(
         " select gen_random_uuid(), id, person_id, '{content}', now(), now()"
         " from posts order by id limit 1"
     )
-    late = psycopg2.connect(changing_sources.engagement)  # stamps now() when it begins...
+    late = PostgresUrl.parse(changing_sources.engagement).connect()  # stamps now() at its start...
     late.cursor().execute(insert.format(content="late"))
     execute(changing_sources.engagement, insert.format(content="on time"))  # a later stamp
     load_sources(duckdb_warehouse, credentials(changing_sources))  # passes both stamps

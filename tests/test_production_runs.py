@@ -14,13 +14,13 @@ import signal
 import threading
 import time
 from collections.abc import Callable
-from urllib.parse import urlsplit
 
 import duckdb
 import psycopg2
 import pytest
 
 from dlt_pipelines import REPO_ROOT
+from dlt_pipelines.postgres_url import PostgresUrl
 from dlt_pipelines.warehouse import Warehouse
 from scripts.embedded_postgres import database_url
 from scripts.generate_sources import generate
@@ -28,12 +28,13 @@ from scripts.random_profile import random_tables
 from tests.helpers import (
     as_role,
     contents,
+    execute,
     postgres_warehouse,
     rows,
     scheduled_run,
+    source_rows,
     start_scheduled_run,
 )
-from tests.test_incremental_loads import execute
 
 SUCCESS, WARNING, FAILURE, BUSY = 0, 1, 2, 3
 
@@ -42,17 +43,6 @@ SUCCESS, WARNING, FAILURE, BUSY = 0, 1, 2, 3
 def sources(postgres_server):
     """Small random sources this test may change."""
     return generate(postgres_server, random_tables(1, 21), prefix="prod_")
-
-
-def source_rows(url: str, sql: str) -> list[tuple]:
-    """Rows of a query on a PostgreSQL database."""
-    conn = psycopg2.connect(url)
-    try:
-        with conn.cursor() as cursor:
-            cursor.execute(sql)
-            return cursor.fetchall()
-    finally:
-        conn.close()
 
 
 def wait_for(condition: Callable[[], bool], what: str, timeout: float = 120) -> None:
@@ -65,7 +55,7 @@ def wait_for(condition: Callable[[], bool], what: str, timeout: float = 120) -> 
 
 def waiting_on_a_lock(url: str) -> bool:
     """Tell whether some session of that database waits for a lock."""
-    database = urlsplit(url).path.lstrip("/")
+    database = PostgresUrl.parse(url).dbname
     return (
         source_rows(
             url,
@@ -78,7 +68,7 @@ def waiting_on_a_lock(url: str) -> bool:
 
 def holding_lock(url: str, table: str):
     """An open transaction holding an exclusive lock on the table."""
-    conn = psycopg2.connect(url)
+    conn = PostgresUrl.parse(url).connect()
     conn.cursor().execute(f"lock table {table} in access exclusive mode")
     return conn
 
@@ -165,14 +155,14 @@ def test_killed_during_load_into_postgres_recovers_exactly(sources, postgres_ser
         sources.engagement,
         "update posts set content = 'edited', updated_at = now() where deleted_at is null",
     )
-    blocker = holding_lock(warehouse.postgres_url, "raw_engagement.posts")
+    blocker = holding_lock(warehouse.postgres.uri(), "raw_engagement.posts")
     killed = start_scheduled_run(warehouse, sources)
-    wait_for(lambda: waiting_on_a_lock(warehouse.postgres_url), "the run to wait inside the load")
+    wait_for(lambda: waiting_on_a_lock(warehouse.postgres.uri()), "the run to wait inside the load")
     killed.send_signal(signal.SIGKILL)
     killed.wait()
     # PostgreSQL ends a dead client's session when it notices; here, at once
     source_rows(
-        warehouse.postgres_url,
+        warehouse.postgres.uri(),
         "select pg_terminate_backend(pid) from pg_stat_activity"
         " where datname = 'killed_during_load' and wait_event_type = 'Lock'",
     )
@@ -353,7 +343,7 @@ def test_a_postgres_reader_sees_old_or_new_marts_and_blocks_nothing(sources, pos
     assert scheduled_run(warehouse, sources).returncode == WARNING
     before = rows(warehouse, "select * from marts.mau")
     execute(sources.engagement, "update posts set deleted_at = now(), updated_at = now()")
-    reader = psycopg2.connect(warehouse.postgres_url)
+    reader = warehouse.connect()
     with reader.cursor() as cursor:  # a BI query in an open transaction holds its locks
         cursor.execute("select * from marts.mau")
         assert cursor.fetchall() == before
@@ -386,9 +376,7 @@ def read_only_role(postgres_server, sources):
         " created_at, updated_at, deleted_at) on persons to prod_extract",
     )
     as_reader = {
-        name: getattr(sources, name)
-        .replace("postgres:", "prod_extract:", 1)
-        .replace(getattr(sources, name).split(":")[2].split("@")[0], password, 1)
+        name: as_role(getattr(sources, name), "prod_extract", password)
         for name in ("chemlink", "engagement")
     }
     yield as_reader, password
@@ -425,7 +413,7 @@ def test_bi_reader_reads_marts_and_nothing_else_after_every_rebuild(sources, pos
     execute(
         admin, "drop role if exists bi_reader; create role bi_reader login password 'Bi-Pw-4471'"
     )
-    bi = as_role(warehouse.postgres_url, "bi_reader", "Bi-Pw-4471")
+    bi = as_role(warehouse.postgres.uri(), "bi_reader", "Bi-Pw-4471")
     try:
         for _ in range(2):
             assert scheduled_run(warehouse, sources).returncode == WARNING
@@ -443,7 +431,7 @@ def test_bi_reader_reads_marts_and_nothing_else_after_every_rebuild(sources, pos
                 with pytest.raises(psycopg2.errors.InsufficientPrivilege):
                     source_rows(bi, f"select 1 from {hidden} limit 1")
     finally:
-        execute(warehouse.postgres_url, "drop owned by bi_reader")
+        execute(warehouse.postgres.uri(), "drop owned by bi_reader")
         execute(admin, "drop role bi_reader")
 
 
@@ -472,7 +460,7 @@ def test_no_credential_is_written_anywhere(sources, read_only_role, postgres_ser
         warehouse, sources, **(secrets | {"SOURCES__ENGAGEMENT__CREDENTIALS": broken})
     )
     assert (succeeded.returncode, failed.returncode) == (WARNING, FAILURE)
-    warehouse_password = urlsplit(warehouse.postgres_url).password
+    warehouse_password = warehouse.postgres.password
     written = [succeeded.stdout, succeeded.stderr, failed.stdout, failed.stderr]
     written += [str(rows(warehouse, "select * from ops.run_history"))]
     run_files = warehouse.run_file("")  # the lock, the journal, dbt's state: name + suffix

@@ -1,5 +1,5 @@
 """(a) The seed profile, extracted into a DuckDB warehouse, reproduces every
-figure of "The production profile, as observed on 2025-11-03" (sources.md),
+figure of "The production profile the demo reproduces" (docs/sources.md),
 read through the marts wherever a mart holds the figure."""
 
 from __future__ import annotations
@@ -219,7 +219,7 @@ def test_query_embeddings_are_never_activity(warehouse):
 
 
 def test_activation_funnel(warehouse):
-    """October: 99 signups (sources.md). Of them, 10 are core persons who
+    """October: 99 signups (docs/sources.md). Of them, 10 are core persons who
     signed up on 10-01/10-02 and acted on their one October day: 6 on
     10-05..10-07 (under 7 days later), 4 on 10-13..10-17 (under 30). Every
     other signup's first action, if any, came months later (June core persons
@@ -232,7 +232,7 @@ def test_activation_funnel(warehouse):
 
 
 def test_retention_cohorts(warehouse):
-    """The 24 persons with a view, vote or collection in October (sources.md)
+    """The 24 persons with a view, vote or collection in October (docs/sources.md)
     are 14 June signups and 10 October ones; the 7 active in November are all
     June signups. So June: 14 of 1,084 in month 4 (1.29 %), 7 in month 5
     (0.65 %); October: 10 of 99 in month 0; nobody else, ever."""
@@ -247,7 +247,7 @@ def test_retention_cohorts(warehouse):
 
 def test_engagement_activity_types(warehouse):
     """The only live Engagement rows are the ghosts' 10 October posts (one
-    wrote 9, the other 1) and one mention by a ghost (sources.md); by the
+    wrote 9, the other 1) and one mention by a ghost (docs/sources.md); by the
     seed's plan the 9 are 5 text, 2 link, 1 image, 1 file, the 1 is text."""
     nonzero = [row for row in mart(warehouse, "engagement_activity_types_monthly") if row[3]]
     assert nonzero == [

@@ -1,4 +1,4 @@
--- ChemLink DB: profiles and the core product, as ../shared/spec/sources.md defines it.
+-- ChemLink DB: profiles and the core product, as docs/sources.md defines it.
 -- Indexes on the cursor columns are the ones the README asks operators to create.
 
 create table persons (

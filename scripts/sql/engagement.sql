@@ -1,4 +1,4 @@
--- Engagement DB: the social layer, as ../shared/spec/sources.md defines it.
+-- Engagement DB: the social layer, as docs/sources.md defines it.
 -- People are ChemLink uuids (persons.person_id), which this database cannot check.
 -- Indexes on the cursor columns are the ones the README asks operators to create.
 

@@ -1,6 +1,7 @@
 {#- A source table with the removal its rows may carry: `removed_at` is when
     the pipeline found the row gone from the source (a hard delete), NULL
-    while it exists. dlt_pipelines/key_findings.py records the findings. -#}
+    while it exists. dlt_pipelines/key_findings.py records the findings.
+    The subquery has an alias: PostgreSQL before 16 requires one. -#}
 {% macro source_with_removals(source_name, table_name, key='id') -%}
     (
         select
@@ -13,5 +14,5 @@
                 and removals.finding = 'removed_at_source'
                 and cast(source_rows.{{ key }} as {{ dbt.type_string() }})
                 = removals.row_id
-    )
+    ) as source_rows_with_removals
 {%- endmacro %}

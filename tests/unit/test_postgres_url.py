@@ -1,0 +1,80 @@
+"""One way to read a connection URL: what every component gets from it."""
+
+from __future__ import annotations
+
+import pytest
+
+from dlt_pipelines.postgres_url import PostgresUrl, UrlError
+
+RESERVED = ":/?#[]@!$&'()*+,;=% "
+ENCODED = "%3A%2F%3F%23%5B%5D%40%21%24%26%27%28%29%2A%2B%2C%3B%3D%25%20"
+
+
+def test_every_reserved_character_of_a_password_survives_the_round_trip():
+    url = PostgresUrl.parse(f"postgresql://etl:{ENCODED}@db.internal:6432/ana%2Blytics")
+    assert (url.user, url.password, url.host, url.port, url.dbname) == (
+        "etl",
+        RESERVED,
+        "db.internal",
+        6432,
+        "ana+lytics",
+    )
+    assert PostgresUrl.parse(url.uri()) == url
+    assert url.dbt_env("W")["DBT_ENV_SECRET_W_PASSWORD"] == RESERVED
+
+
+def test_a_plus_stays_a_plus_as_libpq_reads_it():
+    url = PostgresUrl.parse("postgres://u:a+b@h/d?application_name=etl+hourly")
+    assert (url.password, url.options) == ("a+b", {"application_name": "etl+hourly"})
+
+
+def test_tls_options_reach_dbt_and_every_libpq_client():
+    url = PostgresUrl.parse(
+        "postgresql://u:p@db:5432/wh?sslmode=verify-full&sslrootcert=%2Fetc%2Fca%20root.crt"
+        "&connect_timeout=5&options=-c%20statement_timeout%3D60s"
+    )
+    assert url.options == {
+        "sslmode": "verify-full",
+        "sslrootcert": "/etc/ca root.crt",
+        "connect_timeout": "5",
+        "options": "-c statement_timeout=60s",
+    }
+    env = url.dbt_env("WAREHOUSE_POSTGRES")
+    assert env["WAREHOUSE_POSTGRES_SSLMODE"] == "verify-full"
+    assert env["WAREHOUSE_POSTGRES_SSLROOTCERT"] == "/etc/ca root.crt"
+    assert env["WAREHOUSE_POSTGRES_CONNECT_TIMEOUT"] == "5"
+    assert env["PGOPTIONS"] == "-c statement_timeout=60s"  # dbt has no setting of its own
+    assert "sslrootcert=%2Fetc%2Fca%20root.crt" in url.uri()
+
+
+def test_a_socket_directory_goes_in_the_query_behind_localhost():
+    url = PostgresUrl.parse("postgresql://postgres:pw@localhost/demo?host=/run/postgresql")
+    assert (url.host, url.socket_dir, url.port) == ("/run/postgresql", "/run/postgresql", 5432)
+    assert url.uri() == "postgresql://postgres:pw@localhost:5432/demo?host=%2Frun%2Fpostgresql"
+    assert url.describe() == "database demo on socket /run/postgresql"
+
+
+def test_an_option_not_every_component_honours_is_refused_by_name():
+    with pytest.raises(UrlError, match="option 'target_session_attrs'"):
+        PostgresUrl.parse("postgresql://u:p@h/d?target_session_attrs=read-write", "THE_URL")
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        ("mysql://u:p@h/d", "must start with postgresql://"),
+        ("postgresql://u:p@h:port/d", "port that is not a number"),
+        ("postgresql://u:p@h:5432/", "names no database"),
+    ],
+)
+def test_malformed_urls_say_what_is_wrong(url, message):
+    with pytest.raises(UrlError, match=message):
+        PostgresUrl.parse(url)
+
+
+def test_describe_and_redact_never_show_the_password():
+    url = PostgresUrl.parse(f"postgresql://etl:{ENCODED}@db:5432/wh")
+    assert url.describe() == "database wh on db:5432"
+    message = f"FATAL: password {RESERVED} rejected for {url.uri()}"
+    assert RESERVED not in url.redact(message)
+    assert ENCODED not in url.redact(message)
