@@ -8,10 +8,10 @@ INSTALLED := $(VENV)/.installed
 # make build AS_OF=2025-11-03 reports as of that UTC day (default: today; the
 # demo: 2025-11-03, the day its profile was observed)
 AS_OF ?=
-DEV_DBT = $(BIN)/python -m scripts.dev_dbt $(if $(AS_OF),--as-of $(AS_OF))
+DEV_DBT = $(BIN)/python -m scripts.tools.dev_dbt $(if $(AS_OF),--as-of $(AS_OF))
 
 .DEFAULT_GOAL := help
-.PHONY: help install lock browser postgres15 build run dashboard docs changed test bench lint lint-check query dbt stop clean
+.PHONY: help install lock browser postgres15 build run dashboard docs changed test test-fast bench lint lint-check query dbt stop clean
 
 help: ## list the targets
 	@awk -F ':.*## ' '/^[a-z0-9-]+:.*## / {printf "  make %-11s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -30,27 +30,30 @@ lock: ## re-resolve requirements.in into requirements.lock, in a scratch venv
 	rm -rf .venv-lock
 
 build: $(INSTALLED) ## load the sources (or the demo) into the warehouse, then dbt build
-	$(BIN)/python -m scripts.build $(if $(AS_OF),--as-of $(AS_OF))
+	$(BIN)/python -m scripts.demo.build $(if $(AS_OF),--as-of $(AS_OF))
 
 run: $(INSTALLED) ## the scheduled run on the configured sources (exit codes: README)
 	$(BIN)/python -m dlt_pipelines.run $(if $(AS_OF),--as-of $(AS_OF))
 
 dashboard: $(INSTALLED) ## render the dashboard from the marts: data/dashboard.html
-	$(BIN)/python -m scripts.dashboard
+	$(BIN)/python -m scripts.dashboard.render
 
 docs: $(INSTALLED) ## build and serve dbt's docs site on http://localhost:8080
 	$(DEV_DBT) -- docs generate
 	$(DEV_DBT) -- docs serve --port 8080 --no-browser
 
 changed: $(INSTALLED) ## before pushing: build and test only the models you changed, and what depends on them
-	$(BIN)/python -m scripts.check_changes
+	$(BIN)/python -m scripts.tools.check_changes
 
-test: lint-check browser postgres15 ## lint, then every test: end-to-end builds, dbt's data and unit tests, the dashboard in chromium
-	$(BIN)/pytest
+test: lint-check browser postgres15 ## lint, then every test: the fast tier, end-to-end builds, dbt's data and unit tests, the dashboard in chromium
+	$(BIN)/pytest tests/unit tests/e2e
+
+test-fast: $(INSTALLED) ## the fast tier only: pure logic, no database (seconds)
+	$(BIN)/pytest tests/unit
 
 bench: $(INSTALLED) ## the benchmark (about an hour at SCALE=2500): make bench SCALE=2500
 	@test -n "$(SCALE)" || (echo "usage: make bench SCALE=2500  (posts has 2000 rows per unit of scale)" >&2; exit 2)
-	$(BIN)/python -m scripts.bench --scale $(SCALE) $(BENCH_ARGS)
+	$(BIN)/python -m scripts.bench.benchmark --scale $(SCALE) $(BENCH_ARGS)
 
 browser: ## Debian's chromium, for the dashboard test (installs it if missing; needs root)
 	@command -v chromium >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium)
@@ -72,14 +75,14 @@ lint-check: $(INSTALLED) ## check ruff and sqlfluff, change nothing
 	$(SQLFLUFF) lint warehouse
 
 query: $(INSTALLED) ## run SQL on the warehouse, read-only: make query SQL="select ..."
-	$(BIN)/python -m scripts.query "$(SQL)"
+	$(BIN)/python -m scripts.tools.query "$(SQL)"
 
 dbt: $(INSTALLED) ## run dbt on a development copy, never on what BI tools read: make dbt ARGS="test --select dau"
 	$(DEV_DBT) -- $(ARGS)
 
 stop: $(INSTALLED) ## stop the embedded PostgreSQL of the demo, if it runs
-	$(BIN)/python -m scripts.embedded_postgres stop
+	$(BIN)/python -m scripts.demo.postgres_server stop
 
 clean: ## remove the demo data, the warehouse, dbt's output and .venv
-	-$(BIN)/python -m scripts.embedded_postgres stop
+	-$(BIN)/python -m scripts.demo.postgres_server stop
 	rm -rf data warehouse/target warehouse/logs warehouse/dbt_packages $(VENV)

@@ -1,4 +1,12 @@
-"""Extract and load: one dlt source per source database, into one warehouse.
+"""Extract, load and the scheduled run: what production runs.
+
+- `sources/`: one dlt source per source database (chemlink.py,
+  engagement.py), their table lists, the PostgreSQL reader, the key
+  comparison that finds hard deletes, and the contract check.
+- `run/`: the scheduled run (`python -m dlt_pipelines.run`): load, dbt
+  build, publish, the run lock, the run history, alerts.
+- `warehouse.py` (where the warehouse is), `postgres_url.py` (how every
+  component reads a connection URL), `exceptions.py`: shared by both.
 
 dlt reads its settings from `dlt_pipelines/.dlt/` (config.toml, and the
 ignored secrets.toml) wherever the process was started.

@@ -21,6 +21,8 @@ from urllib.parse import quote, unquote, urlsplit
 
 import psycopg2
 
+from dlt_pipelines.exceptions import UrlError
+
 # libpq's own names; `host` and `port` may also come in the query (a socket)
 LIBPQ_OPTIONS = (
     "host",
@@ -35,10 +37,6 @@ LIBPQ_OPTIONS = (
 )
 SCHEMES = ("postgresql", "postgres")
 DEFAULT_PORT = 5432
-
-
-class UrlError(ValueError):
-    """A connection URL this project cannot honour; the message says why."""
 
 
 @dataclass(frozen=True)

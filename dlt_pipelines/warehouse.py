@@ -21,17 +21,14 @@ import psycopg2
 from dlt.common.destination import Destination
 
 from dlt_pipelines import REPO_ROOT
-from dlt_pipelines.postgres_url import PostgresUrl, UrlError
+from dlt_pipelines.exceptions import UrlError, WarehouseError
+from dlt_pipelines.postgres_url import PostgresUrl
 
 DEFAULT_DUCKDB_PATH = "data/warehouse.duckdb"
 TARGETS = ("duckdb", "postgres")
 # Loading: rows need no insertion order (DuckDB may then write in parallel),
 # and a bounded memory for a process that also extracts.
 DUCKDB_SETTINGS = {"preserve_insertion_order": False, "memory_limit": "256MB"}
-
-
-class WarehouseError(Exception):
-    """The warehouse is misconfigured or cannot be written."""
 
 
 @dataclass(frozen=True)
@@ -115,6 +112,21 @@ class Warehouse:
                 f"cannot reach the PostgreSQL warehouse ({self.postgres.describe()}): {reason}. "
                 "Check the server, or WAREHOUSE_POSTGRES_URL."
             ) from None
+
+    def query(self, sql: str) -> tuple[list[str], list[tuple]]:
+        """Column names and rows of `sql`, read-only on either target."""
+        if self.target == "duckdb":
+            with duckdb.connect(str(self.duckdb_path), read_only=True) as conn:
+                result = conn.execute(sql)
+                return [d[0] for d in result.description], result.fetchall()
+        conn = self.connect()
+        try:
+            conn.set_session(readonly=True)
+            with conn.cursor() as cursor:
+                cursor.execute(sql)
+                return [d[0] for d in cursor.description], cursor.fetchall()
+        finally:
+            conn.close()
 
     def describe(self) -> str:
         """Where the warehouse is, without credentials."""

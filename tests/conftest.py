@@ -16,11 +16,11 @@ from pathlib import Path
 import pytest
 
 from dlt_pipelines.warehouse import Warehouse
-from scripts import embedded_postgres
-from scripts.generate_sources import generate
-from scripts.random_profile import random_tables
-from scripts.seed_profile import seed_tables
-from scripts.source_databases import SourceUrls
+from scripts.demo.generate import generate
+from scripts.demo.postgres_server import running
+from scripts.demo.random_profile import random_tables
+from scripts.demo.seed_profile import seed_tables
+from scripts.demo.source_databases import SourceUrls
 from tests.helpers import assert_built, postgres_warehouse, run_build
 
 RANDOM_SCALE = 2
@@ -37,7 +37,7 @@ def postgres_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     if url := os.environ.get("TEST_POSTGRES_URL"):
         yield url
         return
-    with embedded_postgres.running(tmp_path_factory.mktemp("postgres"), NEWEST_POSTGRES) as url:
+    with running(tmp_path_factory.mktemp("postgres"), NEWEST_POSTGRES) as url:
         yield url
 
 
@@ -45,7 +45,7 @@ def postgres_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 def oldest_postgres_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """URL of a PostgreSQL 15 server (Debian's), the oldest version supported."""
     root = tmp_path_factory.mktemp("postgres15")
-    with embedded_postgres.running(root, OLDEST_POSTGRES) as url:
+    with running(root, OLDEST_POSTGRES) as url:
         yield url
 
 

@@ -10,9 +10,8 @@ from datetime import date
 from dlt_pipelines import REPO_ROOT
 from dlt_pipelines.postgres_url import PostgresUrl
 from dlt_pipelines.warehouse import Warehouse
-from scripts.live_metrics import METRIC_SOURCES
-from scripts.query import query
-from scripts.source_databases import SourceUrls
+from scripts.bench.live_metrics import METRIC_SOURCES
+from scripts.demo.source_databases import SourceUrls
 
 AS_OF = date(2025, 11, 3)
 MODELS_BEYOND_THE_DASHBOARD = (
@@ -66,7 +65,7 @@ def run_build(
     """`make build`'s command in a fresh process, pointed at the sources."""
     env = os.environ | warehouse.env() | sources.as_env() | environment
     return subprocess.run(
-        [sys.executable, "-m", "scripts.build", "--as-of", as_of.isoformat()],
+        [sys.executable, "-m", "scripts.demo.build", "--as-of", as_of.isoformat()],
         cwd=REPO_ROOT,
         env=env,
         capture_output=True,
@@ -81,13 +80,13 @@ def assert_built(result: subprocess.CompletedProcess) -> None:
 
 def rows(warehouse: Warehouse, sql: str) -> list[tuple]:
     """Rows of a query on the warehouse."""
-    return query(warehouse, sql)[1]
+    return warehouse.query(sql)[1]
 
 
 def mart(warehouse: Warehouse, model: str) -> list[tuple]:
     """Every row of a mart view, in the view's own order (load times left out:
     they differ between warehouses by nature)."""
-    columns, result = query(warehouse, f"select * from marts.{model}")
+    columns, result = warehouse.query(f"select * from marts.{model}")
     keep = [i for i, name in enumerate(columns) if name != "newest_load_at"]
     return [tuple(row[i] for i in keep) for row in result]
 
@@ -136,7 +135,7 @@ def contents(warehouse: Warehouse) -> dict[str, list[tuple]]:
     )
     snapshot = {}
     for schema, table in tables:
-        columns, result = query(warehouse, f"select * from {schema}.{table}")
+        columns, result = warehouse.query(f"select * from {schema}.{table}")
         keep = [i for i, c in enumerate(columns) if c not in ("detected_at", "newest_load_at")]
         snapshot[f"{schema}.{table}"] = sorted(
             (tuple(row[i] for i in keep) for row in result), key=repr
@@ -147,3 +146,39 @@ def contents(warehouse: Warehouse) -> dict[str, list[tuple]]:
 def as_role(url: str, user: str, password: str) -> str:
     """The same database URL, logging in as another role."""
     return PostgresUrl.parse(url).with_login(user, password).uri()
+
+
+def credentials(sources: SourceUrls) -> dict[str, str]:
+    """The {source: URL} mapping load_sources takes."""
+    return {"chemlink": sources.chemlink, "engagement": sources.engagement}
+
+
+SOURCE_TABLES = {
+    "chemlink": ("persons", "view_access", "query_votes", "collections", "query_embeddings"),
+    "engagement": ("posts", "comments", "mentions", "reports", "groups", "group_members"),
+}
+
+
+def source_counts(sources: SourceUrls) -> dict[str, int]:
+    """Rows per source table, named as their raw tables ('raw_chemlink.persons')."""
+    return {
+        f"raw_{source}.{table}": source_rows(
+            getattr(sources, source), f"select count(*) from {table}"
+        )[0][0]
+        for source, tables in SOURCE_TABLES.items()
+        for table in tables
+    }
+
+
+def raw_counts(warehouse: Warehouse, tables: dict[str, int] | None = None) -> dict[str, int]:
+    """Rows per raw table: those named in `tables`, or every one but dlt's own."""
+    names = tables or [
+        f"{schema}.{name}"
+        for schema, name in rows(
+            warehouse,
+            "select table_schema, table_name from information_schema.tables"
+            " where table_schema in ('raw_chemlink', 'raw_engagement')"
+            " and table_name not like '\\_dlt%' escape '\\'",
+        )
+    ]
+    return {name: rows(warehouse, f"select count(*) from {name}")[0][0] for name in names}

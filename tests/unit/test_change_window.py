@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from dlt_pipelines.postgres_tables import ChangeWindow, select_statement
-from dlt_pipelines.tables import SourceTable
+from dlt_pipelines.sources.postgres_reader import ChangeWindow, select_statement
+from dlt_pipelines.sources.tables import SourceTable
 
 HOUR = timedelta(hours=1)
 NEWEST = datetime(2025, 11, 3, 9, 30, tzinfo=UTC)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from dlt_pipelines.dbt_runner import _echo_and_find_error, _read_outcome
+from dlt_pipelines.run.dbt import _echo_and_find_error, _read_outcome
 
 CONNECTION_FAILURE = """\
 22:13:49  Concurrency: 2 threads (target='postgres')

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from dlt_pipelines.postgres_url import PostgresUrl, UrlError
+from dlt_pipelines.exceptions import UrlError
+from dlt_pipelines.postgres_url import PostgresUrl
 
 RESERVED = ":/?#[]@!$&'()*+,;=% "
 ENCODED = "%3A%2F%3F%23%5B%5D%40%21%24%26%27%28%29%2A%2B%2C%3B%3D%25%20"

@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import pytest
 
-from dlt_pipelines import chemlink, engagement
-from dlt_pipelines.postgres_tables import SourceError, check_configured_tables, check_contract
+from dlt_pipelines.exceptions import SourceError
+from dlt_pipelines.sources import chemlink, engagement, sources_configured
+from dlt_pipelines.sources.contract import (
+    check_configured_tables,
+    check_contract,
+    columns_models_read,
+)
 
 WHERE = "database engagement on db:5432"
 
 
 def full_catalog() -> dict[str, dict[str, str]]:
     """A catalog with every column the pipeline and the models read."""
-    from dlt_pipelines.model_columns import columns_models_read
-
     read = columns_models_read("engagement")
     return {
         table.name: dict.fromkeys({*table.required_columns, *read.get(table.name, [])}, "text")
@@ -47,3 +50,10 @@ def test_configured_table_names_must_be_tables_of_the_source():
     check_configured_tables({"persons": 24}, chemlink.TABLES, "ChemLink")
     with pytest.raises(SourceError, match="reconcile_every_hours names posts; drop, which"):
         check_configured_tables({"posts; drop": 1}, chemlink.TABLES, "ChemLink")
+
+
+def test_one_source_configured_without_the_other_is_refused(monkeypatch):
+    monkeypatch.setenv("SOURCES__CHEMLINK__CREDENTIALS", "postgresql://u:p@localhost/chemlink")
+    monkeypatch.delenv("SOURCES__ENGAGEMENT__CREDENTIALS", raising=False)
+    with pytest.raises(SourceError, match="SOURCES__ENGAGEMENT__CREDENTIALS"):
+        sources_configured()

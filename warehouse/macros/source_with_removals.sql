@@ -1,6 +1,6 @@
 {#- A source table with the removal its rows may carry: `removed_at` is when
     the pipeline found the row gone from the source (a hard delete), NULL
-    while it exists. dlt_pipelines/key_findings.py records the findings.
+    while it exists. dlt_pipelines/sources/key_findings.py records them.
     The subquery has an alias: PostgreSQL before 16 requires one. -#}
 {% macro source_with_removals(source_name, table_name, key='id') -%}
     (

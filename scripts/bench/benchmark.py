@@ -1,0 +1,468 @@
+"""Benchmark the warehouse against the limits of its sources.
+
+    python -m scripts.bench --scale 2500          (or: make bench SCALE=2500)
+
+Generates the random profile at the scale (and at a half and a quarter of it,
+for the scaling lines) into a real PostgreSQL reached over TCP, with primary
+keys and the README's cursor indexes, and measures, each figure the median
+of --repeat runs:
+
+- the limit: COPY ... TO STDOUT (FORMAT binary) of every source table;
+- DuckDB's postgres extension copying the same tables;
+- stock dlt (sql_database, its default backend);
+- this project's full extract and load, and separately dbt build;
+- incremental runs after 1 % of rows changed, and after none;
+- the key comparison that finds hard deletes (all tables);
+- each of the 11 marts on the DuckDB warehouse, against the same metric
+  queried live on the sources;
+- peak memory of the extract-load process.
+
+It prints a table (rows per second, every time also as a ratio to the COPY
+limit) and writes it as JSON and Markdown under artifacts/bench/.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass
+from datetime import date
+from pathlib import Path
+
+import dlt
+import duckdb
+import duckdb_extension_postgres_scanner
+import psycopg2
+
+from dlt_pipelines import REPO_ROOT
+from dlt_pipelines.postgres_url import PostgresUrl
+from dlt_pipelines.run.dbt import run_dbt
+from dlt_pipelines.sources import TABLES as SOURCE_TABLES
+from dlt_pipelines.warehouse import Warehouse
+from scripts.bench.live_metrics import METRIC_SOURCES, live_metric
+from scripts.demo import postgres_server
+from scripts.demo.generate import generate
+from scripts.demo.random_profile import random_tables
+from scripts.demo.source_databases import SourceUrls
+
+BENCH_DIR = REPO_ROOT / "data" / "bench"
+OUTPUT_DIR = REPO_ROOT / "artifacts" / "bench"
+PORT = 54329
+AS_OF = date(2025, 11, 3)
+TABLES = {source: [table.name for table in tables] for source, tables in SOURCE_TABLES.items()}
+# the bench server: durable enough for a benchmark, sized for this machine
+SERVER_SETTINGS = {"shared_buffers": "1GB", "max_wal_size": "8GB", "synchronous_commit": "off"}
+# incremental runs compare keys on their own cadence (measured on their own line)
+NO_KEY_COMPARISON = {
+    f"SOURCES__{source.upper()}__RECONCILE_EVERY_HOURS": json.dumps(dict.fromkeys(tables, 1e6))
+    for source, tables in TABLES.items()
+}
+COPY_LIMIT = "COPY to stdout, binary (the limit)"
+EXTENSION = "DuckDB postgres extension"
+STOCK_DLT = "stock dlt sql_database (default backend)"
+FULL_LOAD = "this project: full extract + load"
+DBT_BUILD = "this project: dbt build"
+NOTHING_CHANGED = "incremental, nothing changed"
+ONE_PERCENT_CHANGED = "incremental, 1 % changed"
+KEY_COMPARISON = "incremental comparing every key (finds hard deletes)"
+
+
+@dataclass
+class Figure:
+    """One line of the table: `rows` is what the line moved (None for queries),
+    `limit` the COPY limit at its scale in the same run."""
+
+    name: str
+    scale: int
+    rows: int | None
+    seconds: float
+    limit: float
+    note: str = ""
+    peak_mb: float | None = None
+
+    @property
+    def ratio(self) -> float:
+        """The time as a multiple of the COPY limit."""
+        return self.seconds / self.limit
+
+
+def median_seconds(measure: Callable[[], float], repeat: int) -> float:
+    """The median of `repeat` timings."""
+    return statistics.median(measure() for _ in range(repeat))
+
+
+def timed(action: Callable[[], object]) -> float:
+    """Seconds the action took."""
+    started = time.perf_counter()
+    action()
+    return time.perf_counter() - started
+
+
+def copy_limit(urls: SourceUrls) -> float:
+    """Seconds to COPY every table out in binary, through psql to /dev/null."""
+    psql = str(postgres_server.program("psql"))
+    started = time.perf_counter()
+    for source, tables in TABLES.items():
+        for table in tables:
+            copy = f"copy (select * from {table}) to stdout (format binary)"
+            subprocess.run(
+                [psql, getattr(urls, source), "-c", copy], stdout=subprocess.DEVNULL, check=True
+            )
+    return time.perf_counter() - started
+
+
+def duckdb_postgres_extension(urls: SourceUrls, folder: Path) -> float:
+    """Seconds for DuckDB's postgres extension to copy every table into a new file."""
+    target = folder / "extension.duckdb"
+    target.unlink(missing_ok=True)
+    extension = (
+        Path(duckdb_extension_postgres_scanner.__file__).parent
+        / "extensions"
+        / f"v{duckdb.__version__}"
+        / "postgres_scanner.duckdb_extension"
+    )
+    with duckdb.connect(str(target)) as conn:
+        conn.execute(f"load '{extension}'")
+        started = time.perf_counter()
+        for source, tables in TABLES.items():
+            conn.execute(f"attach '{getattr(urls, source)}' as {source} (type postgres)")
+            for table in tables:
+                conn.execute(f"create table {source}_{table} as select * from {source}.{table}")
+        return time.perf_counter() - started
+
+
+def stock_dlt(urls: SourceUrls, folder: Path) -> float:
+    """Seconds for dlt's sql_database source, default backend, into a new DuckDB file."""
+    return _elt_process(folder / "stock.duckdb", urls, "stock")["seconds"]
+
+
+def project_elt(urls: SourceUrls, warehouse: Path, environment: dict | None = None) -> dict:
+    """This project's extract and load into `warehouse`: seconds and peak memory."""
+    return _elt_process(warehouse, urls, "project", environment)
+
+
+def _elt_process(target: Path, urls: SourceUrls, kind: str, environment: dict | None = None):
+    """Run one extract-load in a fresh process; its timing and peak memory (MB)."""
+    result = subprocess.run(
+        [sys.executable, "-m", "scripts.bench.elt_process", kind, str(target)],
+        cwd=REPO_ROOT,
+        env=os.environ | urls.as_env() | (environment or {}),
+        stdout=subprocess.PIPE,  # its errors go straight to the terminal
+        text=True,
+        check=True,
+    )
+    return json.loads(result.stdout.splitlines()[-1])
+
+
+def change_one_percent(urls: SourceUrls, round_number: int) -> int:
+    """Change 1 % of the rows of every table, other rows each round; return
+    how many rows changed."""
+    touched = 0
+    for cursor, table in each_table(urls):
+        for statement in _changes(table, round_number):
+            cursor.execute(statement)
+            touched += cursor.rowcount
+    return touched
+
+
+def each_table(urls: SourceUrls) -> Iterator[tuple[psycopg2.extensions.cursor, str]]:
+    """Every source table, with a cursor on its database (committed at the end)."""
+    for source, tables in TABLES.items():
+        conn = PostgresUrl.parse(getattr(urls, source)).connect()
+        try:
+            with conn, conn.cursor() as cursor:
+                for table in tables:
+                    yield cursor, table
+        finally:
+            conn.close()
+
+
+def _changes(table: str, round_number: int) -> list[str]:
+    """The statements that change 1 % of one table's rows: in insert-only
+    tables, new rows; elsewhere 0.5 % updated, 0.25 % soft-deleted (resolved,
+    for reports; updated again where there is no deleted_at) and 0.25 % new."""
+    bucket = f"mod(abs(hashtext(id::text)) + {round_number}, 400)"
+    columns, values = NEW_ROWS[table]
+    insert = f"insert into {table} ({columns}) select {values} from {table} where {bucket}"
+    if table in INSERT_ONLY:
+        return [f"{insert} < 4"]
+    update = (
+        "resolved_at = now(), status = 'resolved'" if table == "reports" else "updated_at = now()"
+    )
+    soft_delete = update if table in ("reports", "query_votes") else f"deleted_at = now(), {update}"
+    return [
+        f"update {table} set {update} where {bucket} < 2",
+        f"update {table} set {soft_delete} where {bucket} = 2",
+        f"{insert} = 3",
+    ]
+
+
+INSERT_ONLY = ("query_embeddings", "mentions")
+# new rows copy old ones, with new keys and now() as their time
+NEW_ROWS = {
+    "persons": (
+        "person_id, email, account_type, created_at, updated_at",
+        "gen_random_uuid(), email, account_type, now(), now()",
+    ),
+    "view_access": (
+        "person_id, viewed_person_id, created_at, updated_at",
+        "person_id, viewed_person_id, now(), now()",
+    ),
+    "query_votes": (
+        "voter_id, query_id, vote, created_at, updated_at",
+        "voter_id, query_id, vote, now(), now()",
+    ),
+    "collections": (
+        "person_id, name, privacy, created_at, updated_at",
+        "person_id, name, privacy, now(), now()",
+    ),
+    "query_embeddings": ("query_text, model, created_at", "query_text, model, now()"),
+    "posts": (
+        "id, person_id, type, status, content, metadata, created_at, updated_at",
+        "gen_random_uuid(), person_id, type, status, content, metadata, now(), now()",
+    ),
+    "comments": (
+        "id, post_id, person_id, content, created_at, updated_at",
+        "gen_random_uuid(), post_id, person_id, content, now(), now()",
+    ),
+    "mentions": (
+        "post_id, comment_id, mentioned_person_id, mentioned_by_person_id, created_at",
+        "post_id, comment_id, mentioned_person_id, mentioned_by_person_id, now()",
+    ),
+    "reports": (
+        "reporter_id, post_id, comment_id, reason, status, created_at",
+        "reporter_id, post_id, comment_id, reason, 'open', now()",
+    ),
+    "groups": (
+        "name, created_by, visibility, created_at, updated_at",
+        "name, created_by, visibility, now(), now()",
+    ),
+    "group_members": (
+        "group_id, person_id, role, created_at, updated_at",
+        "group_id, person_id, role, now(), now()",
+    ),
+}
+
+
+def mart_seconds(warehouse: Path, model: str, repeat: int) -> float:
+    """Median seconds to read a whole mart view from the DuckDB warehouse."""
+    with duckdb.connect(str(warehouse), read_only=True) as conn:
+        conn.execute(f"select * from marts.{model}").fetchall()  # warm
+        return median_seconds(
+            lambda: timed(lambda: conn.execute(f"select * from marts.{model}").fetchall()), repeat
+        )
+
+
+def source_rows(urls: SourceUrls) -> int:
+    """Rows in every source table."""
+    total = 0
+    for cursor, table in each_table(urls):
+        cursor.execute(f"select count(*) from {table}")
+        total += cursor.fetchone()[0]
+    return total
+
+
+def dbt_build_seconds(warehouse: Warehouse) -> float:
+    """Seconds of one dbt build of the warehouse; stops the benchmark if it fails."""
+    started = time.perf_counter()
+    outcome = run_dbt(["build", "--quiet"], warehouse, AS_OF)
+    if outcome.failed:
+        raise SystemExit(f"dbt build failed on the benchmark warehouse: {outcome.problems}")
+    return time.perf_counter() - started
+
+
+def incremental_seconds(
+    urls: SourceUrls, warehouse: Warehouse, repeat: int, touched: list[int] | None = None
+) -> float:
+    """Median seconds of incremental runs, keys compared on their own cadence;
+    with `touched`, 1 % of the rows change before each run (counts appended)."""
+    timings = []
+    for round_number in range(repeat):
+        if touched is not None:
+            touched.append(change_one_percent(urls, round_number))
+        timings.append(project_elt(urls, warehouse.duckdb_path, NO_KEY_COMPARISON)["seconds"])
+    return statistics.median(timings)
+
+
+def measure_scale(
+    scale: int, urls: SourceUrls, repeat: int, stock_repeat: int, complete: bool
+) -> list[Figure]:
+    """The figures at one scale: every line when `complete`, else the scaling
+    lines (the limit, full load, dbt build, incremental with nothing changed)."""
+    folder = BENCH_DIR / f"scale-{scale}"
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    rows = source_rows(urls)
+    limit = median_seconds(lambda: copy_limit(urls), repeat)
+    figures: list[Figure] = []
+
+    def add(name: str, seconds: float, note: str = "", count: int | None = rows, peak_mb=None):
+        figures.append(Figure(name, scale, count, seconds, limit, note, peak_mb))
+        print(f"  scale {scale}: {name}: {seconds:.3f} s {note}", flush=True)
+
+    add(COPY_LIMIT, limit)
+    if complete:
+        add(EXTENSION, median_seconds(lambda: duckdb_postgres_extension(urls, folder), repeat))
+        stock = median_seconds(lambda: stock_dlt(urls, folder), stock_repeat)
+        add(STOCK_DLT, stock, f"median of {stock_repeat}")
+    warehouse = Warehouse("duckdb", folder / "warehouse.duckdb")
+    full_runs = []
+    for _ in range(repeat):
+        warehouse.duckdb_path.unlink(missing_ok=True)
+        full_runs.append(project_elt(urls, warehouse.duckdb_path))
+    peak = max(run["peak_mb"] for run in full_runs)
+    full = statistics.median(run["seconds"] for run in full_runs)
+    add(FULL_LOAD, full, f"peak memory {peak:.0f} MB", peak_mb=peak)
+    add(DBT_BUILD, median_seconds(lambda: dbt_build_seconds(warehouse), repeat))
+    add(NOTHING_CHANGED, incremental_seconds(urls, warehouse, repeat), count=0)
+    if not complete:
+        return figures
+    touched: list[int] = []
+    one_percent = incremental_seconds(urls, warehouse, repeat, touched)
+    add(ONE_PERCENT_CHANGED, one_percent, count=int(statistics.median(touched)))
+    every_key = median_seconds(lambda: project_elt(urls, warehouse.duckdb_path)["seconds"], repeat)
+    add(KEY_COMPARISON, every_key, "nothing changed; on its own cadence in production")
+    for model in METRIC_SOURCES:
+        add(mart_line(model), mart_seconds(warehouse.duckdb_path, model, repeat), count=None)
+        live = median_seconds(lambda m=model: timed(lambda: live_metric(m, urls, AS_OF)), repeat)
+        add(live_line(model), live, count=None)
+    return figures
+
+
+def mart_line(model: str) -> str:
+    """The name of the line that reads a mart from the warehouse."""
+    return f"mart {model} (DuckDB)"
+
+
+def live_line(model: str) -> str:
+    """The name of the line that computes a metric live on its source."""
+    return f"live {model} (sources)"
+
+
+def run_benchmark(scale: int, repeat: int, stock_repeat: int, server_url: str) -> list[Figure]:
+    """Every figure at `scale`, and the scaling lines at a quarter and a half of it."""
+    figures: list[Figure] = []
+    for each in sorted({max(1, scale // 4), max(1, scale // 2), scale}):
+        print(f"generating the random profile at scale {each} ...", flush=True)
+        urls = generate(server_url, random_tables(each, 7), f"bench{each}_")
+        figures += measure_scale(each, urls, repeat, stock_repeat, complete=each == scale)
+    return figures
+
+
+def goals(figures: list[Figure]) -> list[tuple[str, str, bool]]:
+    """Each goal of the benchmark: what it asks, what was measured, whether it holds.
+    The scaling goals compare the largest scale with the smallest (4x apart)."""
+    at = {(figure.name, figure.scale): figure for figure in figures}
+    small, large = min(f.scale for f in figures), max(f.scale for f in figures)
+    full = at[FULL_LOAD, large]
+    one_percent = at[ONE_PERCENT_CHANGED, large].seconds / full.seconds
+    nothing = at[NOTHING_CHANGED, large].seconds / at[NOTHING_CHANGED, small].seconds
+    mart = {model: at[mart_line(model), large].seconds for model in METRIC_SOURCES}
+    slowest = max(mart, key=mart.get)
+    speedup = {model: at[live_line(model), large].seconds / mart[model] for model in mart}
+    least = min(speedup, key=speedup.get)
+    peak, small_peak = full.peak_mb, at[FULL_LOAD, small].peak_mb
+    rows_growth = full.rows / at[FULL_LOAD, small].rows
+    dbt_growth = at[DBT_BUILD, large].seconds / at[DBT_BUILD, small].seconds
+    return [
+        ("full extract + load within 2x the COPY limit",
+         f"{full.ratio:.2f}x", full.ratio <= 2),
+        ("incremental, 1 % changed: at most 15 % of the full load",
+         f"{one_percent:.0%}", one_percent <= 0.15),
+        (f"incremental, nothing changed: same at scales {small} and {large} (within 1.25x)",
+         f"{nothing:.2f}x", nothing <= 1.25),
+        ("every mart under 100 ms on DuckDB",
+         f"slowest {mart[slowest] * 1000:.1f} ms ({slowest})", mart[slowest] < 0.1),
+        ("every mart at least 10x faster than its live query",
+         f"least {speedup[least]:,.0f}x ({least})", speedup[least] >= 10),
+        ("peak memory of the load under 2 GB", f"{peak:.0f} MB", peak < 2048),
+        (f"peak memory does not grow: scales {small} and {large} (within 1.25x)",
+         f"{small_peak:.0f} MB -> {peak:.0f} MB", peak <= 1.25 * small_peak),
+        (f"dbt build grows no faster than the data ({rows_growth:.1f}x the rows)",
+         f"{dbt_growth:.1f}x the time", dbt_growth <= rows_growth),
+    ]  # fmt: skip
+
+
+def markdown(figures: list[Figure], server_version: str) -> str:
+    """The figures and the goals as Markdown tables, with the machine."""
+    lines = [
+        f"Machine: {machine(server_version)}",
+        "",
+        "| measurement | scale | rows | seconds | rows/s | ratio to COPY limit | note |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for f in sorted(figures, key=lambda figure: -figure.scale):
+        rows = f"{f.rows:,}" if f.rows is not None else ""
+        rate = f"{f.rows / f.seconds:,.0f}" if f.rows else ""
+        cells = [f.name, f.scale, rows, f"{f.seconds:.4f}", rate, f"{f.ratio:.3f}", f.note]
+        lines.append("| " + " | ".join(map(str, cells)) + " |")
+    lines += ["", "| goal | measured | met |", "|---|---|---|"]
+    for goal, measured, met in goals(figures):
+        lines.append(f"| {goal} | {measured} | {'yes' if met else '**no**'} |")
+    return "\n".join(lines) + "\n"
+
+
+def machine(server_version: str) -> str:
+    """What the benchmark ran on."""
+    memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    return (
+        f"{platform.machine()}, {os.cpu_count()} cores, {memory:.0f} GB RAM, "
+        f"Python {platform.python_version()}, DuckDB {duckdb.__version__}, "
+        f"dlt {dlt.__version__}, PostgreSQL {server_version} over TCP on the same machine"
+    )
+
+
+def server_version(server_url: str) -> str:
+    """The PostgreSQL version of the server."""
+    conn = PostgresUrl.parse(server_url).connect()
+    try:
+        with conn.cursor() as cursor:
+            cursor.execute("show server_version")
+            return cursor.fetchone()[0]
+    finally:
+        conn.close()
+
+
+def main() -> None:
+    """Command line entry point."""
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=__doc__.split("\n\n", 1)[1],
+    )
+    parser.add_argument("--scale", type=int, required=True, help="random profile scale")
+    parser.add_argument("--repeat", type=int, default=3, help="runs per figure (median)")
+    parser.add_argument(
+        "--stock-repeat", type=int, default=3, help="runs of stock dlt (slow at large scales)"
+    )
+    args = parser.parse_args()
+    if args.scale < 4:
+        parser.error("--scale must be at least 4 (its quarter is the smallest scale measured)")
+    server = postgres_server.LocalPostgres(BENCH_DIR / "postgres")
+    server_url = server.start(PORT, SERVER_SETTINGS).uri()
+    try:
+        figures = run_benchmark(args.scale, args.repeat, args.stock_repeat, server_url)
+        report = markdown(figures, server_version(server_url))
+    finally:
+        server.stop()
+    OUTPUT_DIR.mkdir(parents=True, exist_ok=True)
+    (OUTPUT_DIR / f"bench-{args.scale}.md").write_text(report)
+    results = {
+        "machine": report.splitlines()[0].removeprefix("Machine: "),
+        "figures": [asdict(f) for f in figures],
+    }
+    (OUTPUT_DIR / f"bench-{args.scale}.json").write_text(json.dumps(results, indent=2))
+    print("\n" + report)
+    print(f"written: {OUTPUT_DIR}/bench-{args.scale}.md and .json")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,353 @@
+"""Render the dashboard: one self-contained HTML page from the marts.
+
+    python -m scripts.dashboard.render [--output data/dashboard.html]   (or: make dashboard)
+
+Every one of the 11 metrics and the cross-source models as a chart, each
+with its one-sentence definition and its source (ChemLink DB, Engagement DB
+or both), taken from the marts' dbt properties (`meta` in the .yml beside
+each mart in warehouse/models/marts/<audience>/), plus a data-quality
+panel; one section per audience folder. The charts are
+plotly's, with plotly.js inlined once: the page needs no network to view.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+import jinja2
+import plotly.graph_objects as go
+import plotly.offline
+import yaml
+
+from dlt_pipelines import REPO_ROOT
+from dlt_pipelines.warehouse import Warehouse
+
+MARTS_DIR = REPO_ROOT / "warehouse" / "models" / "marts"
+DBT_PROJECT = REPO_ROOT / "warehouse" / "dbt_project.yml"
+TEMPLATE = Path(__file__).resolve().parent / "dashboard.html.j2"
+DEFAULT_OUTPUT = REPO_ROOT / "data" / "dashboard.html"
+COLORS = ["#2f6f9f", "#e07b39", "#5a9e5a", "#b0468a", "#8c7ae6", "#c9a227", "#5bc0be", "#999999"]
+
+Rows = list[dict]
+
+
+def rows(warehouse: Warehouse, sql: str) -> Rows:
+    """A query's rows as dicts."""
+    columns, result = warehouse.query(sql)
+    return [dict(zip(columns, row, strict=True)) for row in result]
+
+
+def column(data: Rows, name: str) -> list:
+    """One column of the rows."""
+    return [row[name] for row in data]
+
+
+def lines(data: Rows, x: str, series: dict[str, str], y_title: str) -> go.Figure:
+    """One line per series (column -> legend label)."""
+    figure = go.Figure()
+    for color, (name, label) in zip(COLORS, series.items(), strict=False):
+        figure.add_scatter(
+            x=column(data, x),
+            y=column(data, name),
+            name=label,
+            mode="lines+markers",
+            line={"color": color},
+        )
+    return _layout(figure, y_title)
+
+
+def bars(data: Rows, x: str, series: dict[str, str], y_title: str, stacked: bool) -> go.Figure:
+    """Bars per series (column -> legend label), stacked or side by side."""
+    figure = go.Figure()
+    for color, (name, label) in zip(COLORS, series.items(), strict=False):
+        figure.add_bar(x=column(data, x), y=column(data, name), name=label, marker_color=color)
+    figure.update_layout(barmode="stack" if stacked else "group")
+    return _layout(figure, y_title)
+
+
+def split_bars(
+    data: Rows, x: str, category: str, value: str, y_title: str, stacked: bool = True
+) -> go.Figure:
+    """Bars of `value`, one series per `category` (long-format rows)."""
+    categories = list(dict.fromkeys(column(data, category)))
+    wide: dict = {}
+    for row in data:
+        wide.setdefault(row[x], {x: row[x]})[row[category]] = row[value]
+    return bars(list(wide.values()), x, {c: c for c in categories}, y_title, stacked)
+
+
+def shares(data: Rows) -> go.Figure:
+    """This month's users per activity type, labelled with their share."""
+    figure = bars(data, "activity_type", {"unique_users": "people"}, "people", stacked=False)
+    figure.update_traces(
+        text=[f"{p}%" if p is not None else "" for p in column(data, "percentage")],
+        textposition="outside",
+    )
+    if not any(column(data, "unique_users")):
+        figure.add_annotation(
+            text="nobody posted or commented yet this month",
+            showarrow=False,
+            xref="paper",
+            yref="paper",
+            x=0.5,
+            y=0.5,
+        )
+    return figure
+
+
+def _layout(figure: go.Figure, y_title: str) -> go.Figure:
+    """The house look: compact, legend on top, readable on a laptop."""
+    figure.update_layout(
+        height=300,
+        margin={"l": 50, "r": 10, "t": 10, "b": 40},
+        legend={"orientation": "h", "y": 1.12},
+        yaxis_title=y_title,
+        plot_bgcolor="white",
+        font={"family": "Helvetica, Arial, sans-serif", "size": 12},
+    )
+    figure.update_yaxes(gridcolor="#e5e5e5", rangemode="tozero")
+    return figure
+
+
+ENGAGEMENT_SERIES = {
+    "active_users": "active",
+    "posting_users": "posting",
+    "commenting_users": "commenting",
+}
+CHEMLINK_SERIES = {
+    "active_users": "active",
+    "view_access_users": "unlocked a profile",
+    "query_vote_users": "voted",
+    "collection_users": "made a collection",
+    "profile_update_users": "edited their profile",
+}
+PLATFORM_SERIES = {
+    "chemlink_only": "ChemLink only",
+    "engagement_only": "Engagement only",
+    "both_users": "both",
+}
+
+# One chart per mart: (the SQL it reads, how to draw it).
+CHARTS: dict[str, tuple[str, Callable[[Rows], go.Figure]]] = {
+    "new_users_monthly": (
+        "select * from marts.new_users_monthly",
+        lambda d: bars(d, "signup_month", {"new_users": "new users"}, "people", stacked=False),
+    ),
+    "growth_rate_monthly": (
+        "select * from marts.growth_rate_monthly",
+        lambda d: bars(d, "signup_month", {"growth_rate_pct": "growth"}, "%", stacked=False),
+    ),
+    "dau": (
+        "select * from marts.dau",
+        lambda d: lines(d, "activity_date", ENGAGEMENT_SERIES, "people"),
+    ),
+    "mau": (
+        "select * from marts.mau",
+        lambda d: lines(d, "activity_month", ENGAGEMENT_SERIES, "people"),
+    ),
+    "activity_by_type_monthly": (
+        "select * from marts.activity_by_type_monthly",
+        lambda d: split_bars(d, "activity_month", "activity_type", "activity_count", "count"),
+    ),
+    "activity_distribution_current": (
+        "select * from marts.activity_distribution_current",
+        shares,
+    ),
+    "activity_intensity_levels": (
+        "select * from marts.activity_intensity_levels",
+        lambda d: split_bars(d, "activity_month", "intensity_level", "users", "people"),
+    ),
+    "dau_comprehensive": (
+        "select * from marts.dau_comprehensive",
+        lambda d: lines(d, "activity_date", CHEMLINK_SERIES, "people"),
+    ),
+    "mau_comprehensive": (
+        "select * from marts.mau_comprehensive",
+        lambda d: lines(d, "activity_month", CHEMLINK_SERIES, "people"),
+    ),
+    "user_type": (
+        "select * from marts.user_type",
+        lambda d: split_bars(
+            d, "activity_month", "user_type", "activation_rate_pct", "% active", stacked=False
+        ),
+    ),
+    "collections_privacy": (
+        "select * from marts.collections_privacy",
+        lambda d: split_bars(d, "created_month", "privacy", "collections", "collections"),
+    ),
+    "platform_dau": (
+        "select activity_date, chemlink_users - both_users as chemlink_only,"
+        " engagement_users - both_users as engagement_only, both_users"
+        " from marts.platform_dau",
+        lambda d: bars(d, "activity_date", PLATFORM_SERIES, "people", stacked=True),
+    ),
+    "platform_mau": (
+        "select activity_month, chemlink_users - both_users as chemlink_only,"
+        " engagement_users - both_users as engagement_only, both_users"
+        " from marts.platform_mau",
+        lambda d: bars(d, "activity_month", PLATFORM_SERIES, "people", stacked=True),
+    ),
+    "activation_funnel": (
+        "select sum(signups) as signups, sum(activated_within_30_days) as within_30_days,"
+        " sum(activated_within_7_days) as within_7_days from marts.activation_funnel",
+        lambda d: _layout(
+            go.Figure(
+                go.Funnel(
+                    y=["signed up", "acted within 30 days", "acted within 7 days"],
+                    x=[d[0]["signups"], d[0]["within_30_days"], d[0]["within_7_days"]],
+                    texttemplate="%{value} (%{percentInitial:.2%})",
+                    marker={"color": COLORS[:3]},
+                )
+            ),
+            "",
+        ),
+    ),
+    "retention_cohorts": (
+        "select * from marts.retention_cohorts where cohort_size > 0",
+        lambda d: _layout(
+            go.Figure(
+                go.Heatmap(
+                    x=column(d, "months_since_signup"),
+                    y=[str(month) for month in column(d, "signup_month")],
+                    z=[float(v) if v is not None else None for v in column(d, "retention_pct")],
+                    colorscale="Blues",
+                    colorbar={"title": "% active"},
+                    texttemplate="%{z}",
+                )
+            ).update_xaxes(title="months since signup", dtick=1),
+            "signup month",
+        ),
+    ),
+    "engagement_activity_types_monthly": (
+        "select * from marts.engagement_activity_types_monthly",
+        lambda d: split_bars(d, "activity_month", "activity_type", "activity_count", "count"),
+    ),
+    "shared_link_domains_monthly": (
+        "select * from marts.shared_link_domains_monthly",
+        lambda d: split_bars(d, "posted_month", "link_domain", "link_posts", "link posts"),
+    ),
+    "person_features": (
+        "select coalesce(first_action_type, 'none yet') as first_action, count(*) as people"
+        " from marts.person_features group by 1 order by 2 desc",
+        lambda d: bars(d, "first_action", {"people": "people"}, "people", stacked=False),
+    ),
+    "data_quality_summary": (
+        "select source_table, soft_deleted_pct from marts.data_quality_summary"
+        " order by soft_deleted_pct desc nulls last",
+        lambda d: bars(d, "source_table", {"soft_deleted_pct": "soft-deleted"}, "% of rows", False),
+    ),
+}
+# One section per audience folder of warehouse/models/marts/; the data
+# quality summary has a panel of its own, above them.
+SECTIONS = {
+    "dashboard": "The dashboard's 11 metrics",
+    "cross_source": "Across both databases",
+    "training": "The training set",
+    "engagement": "Engagement, beyond the old dashboard",
+}
+OWN_PANEL = "data_quality_summary"
+
+
+def mart_properties() -> dict[str, dict]:
+    """Each mart's `meta` (title, source, definition) and its audience folder,
+    from the .yml beside its .sql."""
+    found = {}
+    for path in sorted(MARTS_DIR.glob("*/*.yml")):
+        for model in yaml.safe_load(path.read_text())["models"]:
+            found[model["name"]] = model["config"]["meta"] | {"folder": path.parent.name}
+    return found
+
+
+def sections(properties: dict[str, dict]) -> dict[str, list[str]]:
+    """The charts of each section, in its folder's order (the dashboard's:
+    metric 1 to 11; the others: by name)."""
+    return {
+        title: sorted(
+            (model for model, meta in properties.items()
+             if meta["folder"] == folder and model in CHARTS and model != OWN_PANEL),
+            key=lambda model: (properties[model].get("metric", 0), model),
+        )
+        for folder, title in SECTIONS.items()
+    }  # fmt: skip
+
+
+def render(warehouse: Warehouse) -> str:
+    """The dashboard page for the warehouse's current marts."""
+    properties = mart_properties()
+    panels = {}
+    for model, (sql, draw) in CHARTS.items():
+        figure = draw(rows(warehouse, sql))
+        html = figure.to_html(
+            full_html=False,
+            include_plotlyjs=False,
+            div_id=model + "_chart",
+            default_height="300px",
+            config={"displayModeBar": False, "responsive": True},
+        )
+        panels[model] = properties[model] | {"chart": html, "model": model}
+    template = jinja2.Template(TEMPLATE.read_text(), autoescape=True)
+    return template.render(
+        sections={
+            title: [panels[m] for m in models] for title, models in sections(properties).items()
+        },
+        quality=panels[OWN_PANEL],
+        orphans=rows(warehouse, ORPHANS_SQL),
+        ghosts=rows(warehouse, GHOSTS_SQL)[0],
+        freshness=_freshness(warehouse),
+        as_of=rows(warehouse, "select max(activity_date) as day from marts.dau")[0]["day"],
+        generated_at=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        plotly_js=plotly.offline.get_plotlyjs(),
+    )
+
+
+ORPHANS_SQL = """
+select source_table, person_column, reason,
+       count(*) as people, sum(row_count) as row_count, sum(live_row_count) as live_rows
+from marts.cross_source_orphans
+group by source_table, person_column, reason
+order by source_table, person_column, reason
+"""
+GHOSTS_SQL = """
+select count(distinct case when reason = 'missing_in_chemlink' then person_id end) as ghosts,
+       count(distinct case when reason = 'deleted_in_chemlink' then person_id end) as deleted,
+       coalesce(sum(case when reason = 'missing_in_chemlink' then live_row_count end), 0)
+           as ghost_live_rows
+from marts.cross_source_orphans
+"""
+
+
+def _freshness(warehouse: Warehouse) -> list[dict]:
+    """Each source's newest load, its age, and how it compares with the thresholds."""
+    thresholds = yaml.safe_load(DBT_PROJECT.read_text())["vars"]
+    warn, error = (
+        thresholds["freshness_warn_after_hours"],
+        thresholds["freshness_error_after_hours"],
+    )
+    now = datetime.now(UTC).replace(tzinfo=None)
+    loads = rows(
+        warehouse,
+        "select source_name, max(newest_load_at) as loaded_at"
+        " from marts.data_quality_summary group by 1 order by 1",
+    )
+    for load in loads:
+        hours = (now - load["loaded_at"]).total_seconds() / 3600
+        load["age"] = f"{hours:.1f} h ago"
+        load["state"] = "stale" if hours > error else "late" if hours > warn else "fresh"
+    return loads
+
+
+def main() -> None:
+    """Command line entry point."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT, help="the HTML file")
+    args = parser.parse_args()
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    args.output.write_text(render(Warehouse.from_env()))
+    print(f"Dashboard written: {args.output} (open it in a browser; it needs no network)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,78 @@
+"""Bad input gets a clear error that says what to do, and loses nothing."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import duckdb
+import pytest
+
+from dlt_pipelines import REPO_ROOT
+from dlt_pipelines.exceptions import SourceError
+from dlt_pipelines.run.load import load_sources
+from dlt_pipelines.warehouse import Warehouse
+from scripts.demo.generate import generate
+from scripts.demo.random_profile import random_tables
+from tests.helpers import credentials, execute, rows
+
+
+@pytest.fixture
+def loaded(postgres_server, duckdb_warehouse):
+    """Small random sources, loaded once into a DuckDB warehouse."""
+    sources = generate(postgres_server, random_tables(1, 3), prefix="broken_")
+    load_sources(duckdb_warehouse, credentials(sources))
+    return sources, duckdb_warehouse
+
+
+def persons_in(warehouse: Warehouse) -> int:
+    """Rows in raw_chemlink.persons."""
+    return rows(warehouse, "select count(*) from raw_chemlink.persons")[0][0]
+
+
+def test_unreachable_source_names_it_and_what_to_set(loaded):
+    sources, warehouse = loaded
+    before = persons_in(warehouse)
+    unreachable = {
+        "chemlink": "postgresql://reader:secret@127.0.0.1:9/chemlink",
+        "engagement": sources.engagement,
+    }
+    with pytest.raises(SourceError) as error:
+        load_sources(warehouse, unreachable)
+    message = str(error.value)
+    assert "cannot reach the ChemLink database (database chemlink on 127.0.0.1:9)" in message
+    assert "SOURCES__CHEMLINK__CREDENTIALS" in message
+    assert "secret" not in message
+    assert persons_in(warehouse) == before
+
+
+def test_missing_table_is_named_before_anything_loads(loaded):
+    sources, warehouse = loaded
+    execute(sources.engagement, "drop table group_members")
+    with pytest.raises(SourceError, match="table group_members is missing"):
+        load_sources(warehouse, credentials(sources))
+
+
+def test_renamed_cursor_column_is_named(loaded):
+    sources, warehouse = loaded
+    before = persons_in(warehouse)
+    execute(sources.chemlink, "alter table persons rename column updated_at to modified_at")
+    with pytest.raises(SourceError, match=r"column persons\.updated_at is missing"):
+        load_sources(warehouse, credentials(sources))
+    assert persons_in(warehouse) == before
+
+
+def test_locked_duckdb_file_is_reported(loaded):
+    sources, warehouse = loaded
+    with duckdb.connect(str(warehouse.duckdb_path)):  # another program holds the file
+        result = subprocess.run(
+            [sys.executable, "-m", "dlt_pipelines.run.load"],
+            env=os.environ | warehouse.env() | sources.as_env(),
+            cwd=REPO_ROOT,
+            capture_output=True,
+            text=True,
+        )
+    assert result.returncode == 1
+    assert f"the DuckDB warehouse {warehouse.duckdb_path} is in use" in result.stderr
+    assert "nothing was changed" in result.stderr

@@ -1,0 +1,89 @@
+"""(c) Loading is incremental and idempotent: a second run with no change at
+the source changes nothing; changes made between runs arrive exactly once."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from dlt_pipelines.postgres_url import PostgresUrl
+from dlt_pipelines.run.load import load_sources
+from scripts.demo.generate import generate
+from scripts.demo.random_profile import random_tables
+from tests.helpers import assert_built, contents, credentials, execute, rows, run_build
+
+
+def test_second_run_without_source_changes_changes_nothing(random_sources, duckdb_warehouse):
+    assert_built(run_build(duckdb_warehouse, random_sources))
+    before = contents(duckdb_warehouse)
+    assert_built(run_build(duckdb_warehouse, random_sources))
+    assert contents(duckdb_warehouse) == before
+    loads = rows(duckdb_warehouse, "select count(*) from raw_chemlink._dlt_loads")
+    assert loads == [(2,)]
+
+
+@pytest.fixture
+def changing_sources(postgres_server):
+    """Small random sources this test may change."""
+    return generate(postgres_server, random_tables(1, 11), prefix="changing_")
+
+
+def test_changes_between_runs_arrive_exactly_once(changing_sources, duckdb_warehouse):
+    load_sources(duckdb_warehouse, credentials(changing_sources))
+    now = datetime.now(UTC).isoformat()
+    execute(
+        changing_sources.engagement,
+        f"""
+        update posts set deleted_at = '{now}', updated_at = '{now}'
+        where id = (select id from posts where deleted_at is null order by id limit 1);
+        -- a resolution moves resolved_at only: reports has no updated_at
+        update reports set status = 'resolved', resolved_at = '{now}'
+        where id = (select min(id) from reports where status = 'open');
+        insert into mentions (post_id, mentioned_person_id, mentioned_by_person_id, created_at)
+        select id, person_id, person_id, '{now}' from posts order by id limit 1;
+        """,
+    )
+    execute(
+        changing_sources.chemlink,
+        f"update persons set updated_at = '{now}', headline = 'Changed'"
+        " where id = (select min(id) from persons)",
+    )
+    first_counts = {
+        table: rows(duckdb_warehouse, f"select count(*) from raw_engagement.{table}")[0][0]
+        for table in ("posts", "reports", "mentions")
+    }
+
+    loaded = load_sources(duckdb_warehouse, credentials(changing_sources))
+
+    count = lambda table: rows(duckdb_warehouse, f"select count(*) from {table}")[0][0]  # noqa: E731
+    assert count("raw_engagement.posts") == first_counts["posts"]
+    assert count("raw_engagement.reports") == first_counts["reports"]
+    assert count("raw_engagement.mentions") == first_counts["mentions"] + 1
+    assert count("raw_engagement.posts where deleted_at >= now() - interval 1 hour") == 1
+    assert count("raw_engagement.reports where resolved_at >= now() - interval 1 hour") == 1
+    assert count("raw_chemlink.persons where headline = 'Changed'") == 1
+    # only the changed rows and the lag window's were read again
+    assert loaded["engagement.posts"] < first_counts["posts"] / 10
+
+
+def test_transaction_committing_after_a_run_passed_its_timestamp_is_loaded(
+    changing_sources, duckdb_warehouse
+):
+    load_sources(duckdb_warehouse, credentials(changing_sources))
+    insert = (
+        "insert into comments (id, post_id, person_id, content, created_at, updated_at)"
+        " select gen_random_uuid(), id, person_id, '{content}', now(), now()"
+        " from posts order by id limit 1"
+    )
+    late = PostgresUrl.parse(changing_sources.engagement).connect()  # stamps now() at its start...
+    late.cursor().execute(insert.format(content="late"))
+    execute(changing_sources.engagement, insert.format(content="on time"))  # a later stamp
+    load_sources(duckdb_warehouse, credentials(changing_sources))  # passes both stamps
+    late.commit()  # ...and commits only now, behind the run's high-water mark
+    late.close()
+    count = "select content, count(*) from raw_engagement.comments where content in"
+    count += " ('late', 'on time') group by 1 order by 1"
+    assert rows(duckdb_warehouse, count) == [("on time", 1)]
+    load_sources(duckdb_warehouse, credentials(changing_sources))
+    assert rows(duckdb_warehouse, count) == [("late", 1), ("on time", 1)]

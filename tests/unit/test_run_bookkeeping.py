@@ -1,0 +1,70 @@
+"""The run's bookkeeping: one run at a time, what each run did, no secret in
+what it writes, where the warehouse is."""
+
+from __future__ import annotations
+
+import pytest
+
+from dlt_pipelines.exceptions import RunLockBusy, WarehouseError
+from dlt_pipelines.postgres_url import PostgresUrl
+from dlt_pipelines.run.history import RunHistory, RunRecord
+from dlt_pipelines.run.lock import run_lock
+from dlt_pipelines.run.scheduled_run import _redact
+from dlt_pipelines.warehouse import Warehouse
+
+WAREHOUSE_URL = "postgresql://writer:W%40rehouse-pw@wh.internal:5432/analytics?sslmode=require"
+
+
+def test_a_second_run_is_refused_naming_the_holder(tmp_path):
+    lock = tmp_path / "warehouse.duckdb.run.lock"
+    refused = pytest.raises(RunLockBusy, match=r"another run holds .* \(run first, pid \d+ on ")
+    with run_lock(lock, "first"), refused, run_lock(lock, "second"):
+        pass
+    with run_lock(lock, "third") as previous:  # freed when the holder ended
+        assert previous == ""
+
+
+def test_a_run_that_died_is_closed_as_abandoned(tmp_path):
+    history = RunHistory(tmp_path / "runs.jsonl")
+    done, died = RunRecord("DuckDB file w"), RunRecord("DuckDB file w")
+    done.finish("success")
+    for record in (done, died):
+        history.save(record)
+    (abandoned,) = history.close_abandoned()
+    assert abandoned.run_id == died.run_id
+    assert [(r.run_id, r.status) for r in history.records()] == [
+        (done.run_id, "success"),
+        (died.run_id, "abandoned"),
+    ]
+
+
+def test_every_configured_password_is_masked_in_what_a_run_records():
+    warehouse = Warehouse.from_env(
+        {"WAREHOUSE_TARGET": "postgres", "WAREHOUSE_POSTGRES_URL": WAREHOUSE_URL}
+    )
+    source = "postgresql://reader:S0urce%2Bpw@db:5432/chemlink"
+    error = "FATAL: password W@rehouse-pw (W%40rehouse-pw) or S0urce+pw refused"
+    assert _redact(error, warehouse, {"chemlink": source}) == (
+        "FATAL: password *** (***) or *** refused"
+    )
+
+
+def test_the_warehouse_comes_from_the_environment():
+    warehouse = Warehouse.from_env(
+        {"WAREHOUSE_TARGET": "postgres", "WAREHOUSE_POSTGRES_URL": WAREHOUSE_URL}
+    )
+    assert warehouse.postgres == PostgresUrl.parse(WAREHOUSE_URL)
+    assert warehouse.describe() == "PostgreSQL database analytics on wh.internal:5432"
+    env = warehouse.dbt_env()
+    assert (env["WAREHOUSE_POSTGRES_SSLMODE"], env["WAREHOUSE_POSTGRES_HOST"]) == (
+        "require",
+        "wh.internal",
+    )
+    with pytest.raises(WarehouseError, match="WAREHOUSE_TARGET must be one of"):
+        Warehouse.from_env({"WAREHOUSE_TARGET": "snowflake"})
+    with pytest.raises(WarehouseError, match="needs WAREHOUSE_POSTGRES_URL"):
+        Warehouse.from_env({"WAREHOUSE_TARGET": "postgres"})
+    with pytest.raises(WarehouseError, match="WAREHOUSE_POSTGRES_URL has the option 'sslcrl'"):
+        Warehouse.from_env(
+            {"WAREHOUSE_TARGET": "postgres", "WAREHOUSE_POSTGRES_URL": WAREHOUSE_URL + "&sslcrl=x"}
+        )
