@@ -9,8 +9,10 @@ Warehouses that tests only read are built once per session.
 
 from __future__ import annotations
 
+import itertools
 import os
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -21,7 +23,15 @@ from scripts.demo.postgres_server import running
 from scripts.demo.random_profile import random_tables
 from scripts.demo.seed_profile import seed_tables
 from scripts.demo.source_databases import SourceUrls
-from tests.helpers import assert_built, postgres_warehouse, run_build
+from tests.helpers import (
+    assert_built,
+    clone_sources,
+    copy_postgres_warehouse,
+    copy_warehouse,
+    postgres_warehouse,
+    run_build,
+    scheduled_run,
+)
 
 RANDOM_SCALE = 2
 RANDOM_SEED = 7
@@ -100,3 +110,50 @@ def random_warehouses(
     for warehouse, sources in built.values():
         assert_built(run_build(warehouse, sources, **FOREIGN_TIME_ZONES))
     return built
+
+
+@dataclass(frozen=True)
+class RunsTemplate:
+    """Small random sources, and a DuckDB and a PostgreSQL warehouse after one
+    scheduled run on them: where the tests that change things start, each
+    from copies (never change these)."""
+
+    sources: SourceUrls
+    duckdb: Warehouse
+    postgres: Warehouse
+
+
+@pytest.fixture(scope="session")
+def runs_template(postgres_server, tmp_path_factory) -> RunsTemplate:
+    """The template of the tests that change sources and warehouses."""
+    sources = generate(postgres_server, random_tables(1, 21), prefix="template_")
+    template = RunsTemplate(
+        sources,
+        Warehouse("duckdb", tmp_path_factory.mktemp("template") / "warehouse.duckdb"),
+        postgres_warehouse(postgres_server, "template_warehouse"),
+    )
+    for warehouse in (template.duckdb, template.postgres):
+        run = scheduled_run(warehouse, sources)
+        assert run.returncode == 1, run.stdout[-3000:]  # published; the profile has ghosts
+    return template
+
+
+COPIES = itertools.count()
+
+
+@pytest.fixture
+def sources(runs_template) -> SourceUrls:
+    """Copies of the template's sources, which the test may change."""
+    return clone_sources(runs_template.sources, prefix=f"copy{next(COPIES)}_")
+
+
+@pytest.fixture
+def published(runs_template, tmp_path) -> Warehouse:
+    """A copy of the template's DuckDB warehouse: one run on `sources` published."""
+    return copy_warehouse(runs_template.duckdb, tmp_path / "published")
+
+
+@pytest.fixture
+def published_postgres(runs_template) -> Warehouse:
+    """A copy of the template's PostgreSQL warehouse, one run published."""
+    return copy_postgres_warehouse(runs_template.postgres, f"published{next(COPIES)}")

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from datetime import date
+from pathlib import Path
 
 from dlt_pipelines import REPO_ROOT
 from dlt_pipelines.postgres_url import PostgresUrl
@@ -35,6 +37,41 @@ def postgres_warehouse(server_url: str, name: str) -> Warehouse:
     execute(admin, f'drop database if exists "{name}" with (force)')  # one statement a time:
     execute(admin, f'create database "{name}"')  # neither runs in a transaction
     return Warehouse("postgres", REPO_ROOT / "data" / "unused.duckdb", server.with_database(name))
+
+
+def clone_database(url: str, name: str) -> str:
+    """A copy of the database at `url` (its server copies the files), as
+    database `name` on the same server, replacing one of that name; its URL."""
+    database = PostgresUrl.parse(url)
+    admin = database.with_database("postgres").uri()
+    execute(admin, f'drop database if exists "{name}" with (force)')
+    execute(admin, f'create database "{name}" template "{database.dbname}"')
+    return database.with_database(name).uri()
+
+
+def clone_sources(sources: SourceUrls, prefix: str) -> SourceUrls:
+    """Copies of both source databases, named <prefix>chemlink and <prefix>engagement."""
+    return SourceUrls(
+        clone_database(sources.chemlink, f"{prefix}chemlink"),
+        clone_database(sources.engagement, f"{prefix}engagement"),
+    )
+
+
+def copy_warehouse(warehouse: Warehouse, folder: Path) -> Warehouse:
+    """A copy of a built DuckDB warehouse in `folder`, with the files its runs
+    keep beside it (the journal, the published dbt state)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    copy = Warehouse("duckdb", folder / warehouse.duckdb_path.name)
+    shutil.copyfile(warehouse.duckdb_path, copy.duckdb_path)
+    shutil.copyfile(warehouse.run_file(".runs.jsonl"), copy.run_file(".runs.jsonl"))
+    shutil.copytree(warehouse.run_file(".dbt-state"), copy.run_file(".dbt-state"))
+    return copy
+
+
+def copy_postgres_warehouse(warehouse: Warehouse, name: str) -> Warehouse:
+    """A copy of a built PostgreSQL warehouse, as database `name`."""
+    copy = PostgresUrl.parse(clone_database(warehouse.postgres.uri(), name))
+    return Warehouse("postgres", warehouse.duckdb_path, copy)
 
 
 def execute(url: str, sql: str) -> None:

@@ -54,8 +54,10 @@ def run_dbt(
     as_of: date | None = None,
     variables: dict | None = None,
     project_dir: Path = PROJECT_DIR,
+    target_dir: Path | None = None,
 ) -> DbtOutcome:
-    """Run `dbt <arguments>` on the warehouse; return its outcome."""
+    """Run `dbt <arguments>` on the warehouse; return its outcome. dbt writes
+    its artifacts and logs to `target_dir` (default: the project's target/)."""
     dbt_vars = warehouse.dbt_vars() | (variables or {})
     if as_of:
         dbt_vars["as_of_date"] = as_of.isoformat()
@@ -69,9 +71,12 @@ def run_dbt(
     ]
     if dbt_vars:
         command += ["--vars", json.dumps(dbt_vars)]
+    if target_dir:
+        command += ["--target-path", str(target_dir), "--log-path", str(target_dir)]
     if not sys.stdout.isatty():
         command.append("--no-use-colors")
-    results = project_dir / "target" / RESULT_FILES.get(arguments[0], "run_results.json")
+    target_dir = target_dir or project_dir / "target"
+    results = target_dir / RESULT_FILES.get(arguments[0], "run_results.json")
     results.unlink(missing_ok=True)
     env = os.environ | warehouse.dbt_env()
     with subprocess.Popen(

@@ -26,7 +26,7 @@ import yaml
 from dlt_pipelines.exceptions import BuildFailed, RunLockBusy, UrlError, WarehouseError
 from dlt_pipelines.postgres_url import PostgresUrl
 from dlt_pipelines.run.alerts import send_failure_alert
-from dlt_pipelines.run.dbt import PROJECT_DIR, run_dbt
+from dlt_pipelines.run.dbt import run_dbt
 from dlt_pipelines.run.history import RunHistory, RunRecord
 from dlt_pipelines.run.load import load_sources
 from dlt_pipelines.run.lock import run_lock
@@ -35,6 +35,8 @@ from dlt_pipelines.sources import SOURCES
 from dlt_pipelines.warehouse import Warehouse
 
 EXIT_CODES = {"success": 0, "warning": 1, "failure": 2, "busy": 3}
+DBT_TARGET = ".dbt-target"  # the run's own dbt artifacts and logs, beside the warehouse
+UNIT_TESTS_EXCLUDED = ["build", "--exclude-resource-type", "unit_test"]
 
 
 def run(
@@ -82,12 +84,14 @@ def _build_and_publish(
         record.rows_loaded = load_sources(build, credentials, progress=sys.stdout.isatty())
         _log(record, f"loaded {sum(record.rows_loaded.values())} rows")
         _log(record, "dbt build: models and tests")
-        built = run_dbt(["build"], build, as_of, dbt_vars)
+        artifacts = warehouse.run_file(DBT_TARGET)
+        # unit tests check the models' code, not the data: `make test` and CI run them
+        built = run_dbt(UNIT_TESTS_EXCLUDED, build, as_of, dbt_vars, target_dir=artifacts)
         record.dbt_results["build"] = built.summary()
         if built.failed:
             raise BuildFailed(f"dbt build failed, nothing was published: {built.cause()}")
         _log(record, "dbt source freshness")
-        fresh = run_dbt(["source", "freshness"], build, as_of, dbt_vars)
+        fresh = run_dbt(["source", "freshness"], build, as_of, dbt_vars, target_dir=artifacts)
         record.dbt_results["freshness"] = fresh.summary()
         if fresh.failed:
             raise BuildFailed(f"source freshness failed, nothing was published: {fresh.cause()}")
@@ -115,7 +119,7 @@ def _keep_dbt_state(warehouse: Warehouse, build_suffix: str) -> None:
     the project with it, and `make dbt` on PostgreSQL defers to it."""
     state = warehouse.run_file(".dbt-state")
     state.mkdir(parents=True, exist_ok=True)
-    manifest = json.loads((PROJECT_DIR / "target" / "manifest.json").read_text())
+    manifest = json.loads((warehouse.run_file(DBT_TARGET) / "manifest.json").read_text())
     for node in manifest["nodes"].values() if build_suffix else ():
         node["schema"] = node["schema"].removesuffix(build_suffix)
         if node.get("relation_name"):

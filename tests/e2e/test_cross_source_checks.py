@@ -7,12 +7,9 @@ import uuid
 from datetime import UTC, date, datetime
 
 import duckdb
-import pytest
 
 from dlt_pipelines.run.dbt import run_dbt
 from dlt_pipelines.run.load import load_sources
-from scripts.demo.generate import generate
-from scripts.demo.random_profile import random_tables
 from tests.helpers import (
     assert_built,
     credentials,
@@ -25,12 +22,6 @@ from tests.helpers import (
 )
 
 TODAY = datetime.now(UTC).date()
-
-
-@pytest.fixture
-def sources(postgres_server):
-    """Small random sources this module's tests change."""
-    return generate(postgres_server, random_tables(1, 5), prefix="checks_")
 
 
 def test_hard_deleted_person_turns_their_posts_into_orphans(sources, duckdb_warehouse):

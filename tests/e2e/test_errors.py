@@ -13,15 +13,12 @@ from dlt_pipelines import REPO_ROOT
 from dlt_pipelines.exceptions import SourceError
 from dlt_pipelines.run.load import load_sources
 from dlt_pipelines.warehouse import Warehouse
-from scripts.demo.generate import generate
-from scripts.demo.random_profile import random_tables
 from tests.helpers import credentials, execute, rows
 
 
 @pytest.fixture
-def loaded(postgres_server, duckdb_warehouse):
+def loaded(sources, duckdb_warehouse):
     """Small random sources, loaded once into a DuckDB warehouse."""
-    sources = generate(postgres_server, random_tables(1, 3), prefix="broken_")
     load_sources(duckdb_warehouse, credentials(sources))
     return sources, duckdb_warehouse
 

@@ -5,35 +5,23 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-import pytest
-
 from dlt_pipelines.postgres_url import PostgresUrl
 from dlt_pipelines.run.load import load_sources
-from scripts.demo.generate import generate
-from scripts.demo.random_profile import random_tables
-from tests.helpers import assert_built, contents, credentials, execute, rows, run_build
+from tests.helpers import contents, credentials, execute, rows, scheduled_run
 
 
-def test_second_run_without_source_changes_changes_nothing(random_sources, duckdb_warehouse):
-    assert_built(run_build(duckdb_warehouse, random_sources))
-    before = contents(duckdb_warehouse)
-    assert_built(run_build(duckdb_warehouse, random_sources))
-    assert contents(duckdb_warehouse) == before
-    loads = rows(duckdb_warehouse, "select count(*) from raw_chemlink._dlt_loads")
-    assert loads == [(2,)]
+def test_second_run_without_source_changes_changes_nothing(sources, published):
+    before = contents(published)
+    assert scheduled_run(published, sources).returncode == 1  # published, with warnings
+    assert contents(published) == before
+    assert rows(published, "select count(*) from raw_chemlink._dlt_loads") == [(2,)]
 
 
-@pytest.fixture
-def changing_sources(postgres_server):
-    """Small random sources this test may change."""
-    return generate(postgres_server, random_tables(1, 11), prefix="changing_")
-
-
-def test_changes_between_runs_arrive_exactly_once(changing_sources, duckdb_warehouse):
-    load_sources(duckdb_warehouse, credentials(changing_sources))
+def test_changes_between_runs_arrive_exactly_once(sources, duckdb_warehouse):
+    load_sources(duckdb_warehouse, credentials(sources))
     now = datetime.now(UTC).isoformat()
     execute(
-        changing_sources.engagement,
+        sources.engagement,
         f"""
         update posts set deleted_at = '{now}', updated_at = '{now}'
         where id = (select id from posts where deleted_at is null order by id limit 1);
@@ -45,7 +33,7 @@ def test_changes_between_runs_arrive_exactly_once(changing_sources, duckdb_wareh
         """,
     )
     execute(
-        changing_sources.chemlink,
+        sources.chemlink,
         f"update persons set updated_at = '{now}', headline = 'Changed'"
         " where id = (select min(id) from persons)",
     )
@@ -54,7 +42,7 @@ def test_changes_between_runs_arrive_exactly_once(changing_sources, duckdb_wareh
         for table in ("posts", "reports", "mentions")
     }
 
-    loaded = load_sources(duckdb_warehouse, credentials(changing_sources))
+    loaded = load_sources(duckdb_warehouse, credentials(sources))
 
     count = lambda table: rows(duckdb_warehouse, f"select count(*) from {table}")[0][0]  # noqa: E731
     assert count("raw_engagement.posts") == first_counts["posts"]
@@ -68,22 +56,22 @@ def test_changes_between_runs_arrive_exactly_once(changing_sources, duckdb_wareh
 
 
 def test_transaction_committing_after_a_run_passed_its_timestamp_is_loaded(
-    changing_sources, duckdb_warehouse
+    sources, duckdb_warehouse
 ):
-    load_sources(duckdb_warehouse, credentials(changing_sources))
+    load_sources(duckdb_warehouse, credentials(sources))
     insert = (
         "insert into comments (id, post_id, person_id, content, created_at, updated_at)"
         " select gen_random_uuid(), id, person_id, '{content}', now(), now()"
         " from posts order by id limit 1"
     )
-    late = PostgresUrl.parse(changing_sources.engagement).connect()  # stamps now() at its start...
+    late = PostgresUrl.parse(sources.engagement).connect()  # stamps now() at its start...
     late.cursor().execute(insert.format(content="late"))
-    execute(changing_sources.engagement, insert.format(content="on time"))  # a later stamp
-    load_sources(duckdb_warehouse, credentials(changing_sources))  # passes both stamps
+    execute(sources.engagement, insert.format(content="on time"))  # a later stamp
+    load_sources(duckdb_warehouse, credentials(sources))  # passes both stamps
     late.commit()  # ...and commits only now, behind the run's high-water mark
     late.close()
     count = "select content, count(*) from raw_engagement.comments where content in"
     count += " ('late', 'on time') group by 1 order by 1"
     assert rows(duckdb_warehouse, count) == [("on time", 1)]
-    load_sources(duckdb_warehouse, credentials(changing_sources))
+    load_sources(duckdb_warehouse, credentials(sources))
     assert rows(duckdb_warehouse, count) == [("late", 1), ("on time", 1)]

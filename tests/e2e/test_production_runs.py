@@ -1,5 +1,7 @@
 """The scheduled run under the faults production brings: each test injects one
-and checks the outcome with exact row counts.
+and checks the outcome with exact row counts. Most start from `published`,
+a copy of a warehouse where one run already published the `sources`
+(conftest.py's runs template), as production would be.
 
 Blocking is real, not simulated: a test holds a PostgreSQL lock on a source
 table (the run then waits inside extraction) or on a warehouse table (it
@@ -22,9 +24,7 @@ import pytest
 from dlt_pipelines import REPO_ROOT
 from dlt_pipelines.postgres_url import PostgresUrl
 from dlt_pipelines.warehouse import Warehouse
-from scripts.demo.generate import generate
 from scripts.demo.postgres_server import database_url
-from scripts.demo.random_profile import random_tables
 from tests.helpers import (
     as_role,
     contents,
@@ -39,12 +39,6 @@ from tests.helpers import (
 )
 
 SUCCESS, WARNING, FAILURE, BUSY = 0, 1, 2, 3
-
-
-@pytest.fixture
-def sources(postgres_server):
-    """Small random sources this test may change."""
-    return generate(postgres_server, random_tables(1, 21), prefix="prod_")
 
 
 def wait_for(condition: Callable[[], bool], what: str, timeout: float = 120) -> None:
@@ -92,15 +86,14 @@ def clean_build(tmp_path, sources) -> Warehouse:
     return clean
 
 
-def test_killed_during_extract_holds_no_lock_and_loses_nothing(sources, duckdb_warehouse, tmp_path):
-    assert scheduled_run(duckdb_warehouse, sources).returncode == WARNING
-    published = contents(duckdb_warehouse)
+def test_killed_during_extract_holds_no_lock_and_loses_nothing(sources, published, tmp_path):
+    before = contents(published)
     execute(sources.engagement, "update comments set content = 'edited', updated_at = now()")
     blocker = holding_lock(sources.engagement, "posts")
-    killed = start_scheduled_run(duckdb_warehouse, sources)
+    killed = start_scheduled_run(published, sources)
     wait_for(lambda: waiting_on_a_lock(sources.engagement), "the run to wait inside extraction")
 
-    refused = scheduled_run(duckdb_warehouse, sources)  # meanwhile, cron starts another
+    refused = scheduled_run(published, sources)  # meanwhile, cron starts another
     assert refused.returncode == BUSY
     assert "another run holds the warehouse lock" in refused.stdout
     assert f"pid {killed.pid}" in refused.stdout
@@ -108,31 +101,32 @@ def test_killed_during_extract_holds_no_lock_and_loses_nothing(sources, duckdb_w
     killed.send_signal(signal.SIGKILL)
     killed.wait()
     blocker.rollback()
-    assert contents(duckdb_warehouse) == published  # readers saw nothing of the killed run
+    assert contents(published) == before  # readers saw nothing of the killed run
 
-    recovered = scheduled_run(duckdb_warehouse, sources)
+    recovered = scheduled_run(published, sources)
     assert recovered.returncode == WARNING
     assert "had died; its lock is reclaimed" in recovered.stdout
     # the refused run never started; the killed one is closed as abandoned
-    assert [r["status"] for r in run_history(duckdb_warehouse)] == [
+    assert [r["status"] for r in run_history(published)] == [
         "warning",
         "abandoned",
         "warning",
     ]
-    assert rows(duckdb_warehouse, "select status from ops.run_history order by started_at") == [
+    assert rows(published, "select status from ops.run_history order by started_at") == [
         ("warning",),
         ("abandoned",),
         ("warning",),
     ]
-    assert contents(duckdb_warehouse) == contents(clean_build(tmp_path, sources))
+    assert contents(published) == contents(clean_build(tmp_path, sources))
     assert rows(
-        duckdb_warehouse, "select count(*) from raw_engagement.comments where content = 'edited'"
+        published, "select count(*) from raw_engagement.comments where content = 'edited'"
     ) == [(source_rows(sources.engagement, "select count(*) from comments")[0][0],)]
 
 
-def test_killed_during_load_into_postgres_recovers_exactly(sources, postgres_server, tmp_path):
-    warehouse = postgres_warehouse(postgres_server, "killed_during_load")
-    assert scheduled_run(warehouse, sources).returncode == WARNING
+def test_killed_during_load_into_postgres_recovers_exactly(
+    sources, published_postgres, postgres_server
+):
+    warehouse = published_postgres
     execute(
         sources.engagement,
         "update posts set content = 'edited', updated_at = now() where deleted_at is null",
@@ -146,7 +140,7 @@ def test_killed_during_load_into_postgres_recovers_exactly(sources, postgres_ser
     source_rows(
         warehouse.postgres.uri(),
         "select pg_terminate_backend(pid) from pg_stat_activity"
-        " where datname = 'killed_during_load' and wait_event_type = 'Lock'",
+        f" where datname = '{warehouse.postgres.dbname}' and wait_event_type = 'Lock'",
     )
     blocker.rollback()
     blocker.close()
@@ -165,61 +159,58 @@ def test_killed_during_load_into_postgres_recovers_exactly(sources, postgres_ser
     ) == [(edited,)]
 
 
-def test_unreachable_source_damages_nothing_and_the_next_run_catches_up(sources, duckdb_warehouse):
-    assert scheduled_run(duckdb_warehouse, sources).returncode == WARNING
-    published = duckdb_warehouse.duckdb_path.read_bytes()
+def test_unreachable_source_damages_nothing_and_the_next_run_catches_up(sources, published):
+    before = published.duckdb_path.read_bytes()
     execute(
         sources.engagement,
         "insert into mentions (post_id, mentioned_person_id, mentioned_by_person_id, created_at)"
         " select id, person_id, person_id, now() from posts order by id limit 5",
     )
     unreachable = "postgresql://reader:pw@127.0.0.1:9/engagement"
-    failed = scheduled_run(duckdb_warehouse, sources, SOURCES__ENGAGEMENT__CREDENTIALS=unreachable)
+    failed = scheduled_run(published, sources, SOURCES__ENGAGEMENT__CREDENTIALS=unreachable)
     assert failed.returncode == FAILURE
     assert "cannot reach the Engagement database (database engagement on 127.0.0.1:9)" in (
         failed.stdout
     )
     assert "SOURCES__ENGAGEMENT__CREDENTIALS" in failed.stdout
-    assert duckdb_warehouse.duckdb_path.read_bytes() == published
+    assert published.duckdb_path.read_bytes() == before
 
     execute(sources.engagement, "alter table reports rename to reports_moved")
-    missing = scheduled_run(duckdb_warehouse, sources)
+    missing = scheduled_run(published, sources)
     assert missing.returncode == FAILURE
     assert "table reports is missing" in missing.stdout
-    assert duckdb_warehouse.duckdb_path.read_bytes() == published
+    assert published.duckdb_path.read_bytes() == before
 
     execute(sources.engagement, "alter table reports_moved rename to reports")
-    assert scheduled_run(duckdb_warehouse, sources).returncode == WARNING
+    assert scheduled_run(published, sources).returncode == WARNING
     expected = source_counts(sources)
-    assert raw_counts(duckdb_warehouse, expected) == expected
+    assert raw_counts(published, expected) == expected
 
 
-def test_a_wiped_working_folder_costs_no_full_reload(sources, duckdb_warehouse):
+def test_a_wiped_working_folder_costs_no_full_reload(sources, published):
     # every run works in a fresh temporary folder: state comes from the warehouse
-    assert scheduled_run(duckdb_warehouse, sources).returncode == WARNING
-    assert scheduled_run(duckdb_warehouse, sources).returncode == WARNING
-    first, second = run_history(duckdb_warehouse)
+    assert scheduled_run(published, sources).returncode == WARNING
+    first, second = run_history(published)
     assert first["rows_loaded"]["engagement.comments"] == 2500
     assert second["rows_loaded"].get("engagement.comments", 0) == 0  # nothing changed
     expected = source_counts(sources)
-    assert raw_counts(duckdb_warehouse, expected) == expected
+    assert raw_counts(published, expected) == expected
 
 
-def test_added_column_flows_through_to_raw(sources, duckdb_warehouse):
-    assert scheduled_run(duckdb_warehouse, sources).returncode == WARNING
-    marts_before = {k: v for k, v in contents(duckdb_warehouse).items() if k.startswith("marts")}
+def test_added_column_flows_through_to_raw(sources, published):
+    marts_before = {k: v for k, v in contents(published).items() if k.startswith("marts")}
     execute(
         sources.engagement,
         "alter table posts add column language text;"
         " update posts set language = 'de', updated_at = now()"
         " where id in (select id from posts order by id limit 3)",
     )
-    assert scheduled_run(duckdb_warehouse, sources).returncode == WARNING
+    assert scheduled_run(published, sources).returncode == WARNING
     assert rows(
-        duckdb_warehouse,
+        published,
         "select language, count(*) from raw_engagement.posts group by 1 order by 1",
     ) == [("de", 3), (None, 1997)]
-    marts_after = {k: v for k, v in contents(duckdb_warehouse).items() if k.startswith("marts")}
+    marts_after = {k: v for k, v in contents(published).items() if k.startswith("marts")}
     assert marts_after == marts_before
 
 
@@ -236,36 +227,32 @@ def test_added_column_flows_through_to_raw(sources, duckdb_warehouse):
         ),
     ],
 )
-def test_renamed_or_dropped_column_stops_the_run(sources, duckdb_warehouse, change, message):
-    assert scheduled_run(duckdb_warehouse, sources).returncode == WARNING
-    published = duckdb_warehouse.duckdb_path.read_bytes()
+def test_renamed_or_dropped_column_stops_the_run(sources, published, change, message):
+    before = published.duckdb_path.read_bytes()
     execute(sources.engagement, change)
-    failed = scheduled_run(duckdb_warehouse, sources)
+    failed = scheduled_run(published, sources)
     assert failed.returncode == FAILURE
     assert message in failed.stdout
-    assert duckdb_warehouse.duckdb_path.read_bytes() == published
+    assert published.duckdb_path.read_bytes() == before
 
 
-def test_null_in_a_not_null_column_is_not_published(sources, duckdb_warehouse):
-    assert scheduled_run(duckdb_warehouse, sources).returncode == WARNING
-    published = duckdb_warehouse.duckdb_path.read_bytes()
+def test_null_in_a_not_null_column_is_not_published(sources, published):
+    before = published.duckdb_path.read_bytes()
     execute(
         sources.chemlink,
         "alter table persons alter column account_type drop not null;"
         " update persons set account_type = null, updated_at = now()"
         " where id = (select min(id) from persons)",
     )
-    failed = scheduled_run(duckdb_warehouse, sources)
+    failed = scheduled_run(published, sources)
     assert failed.returncode == FAILURE
     assert "not_null_stg_chemlink__persons_account_type (1 rows)" in failed.stdout
-    assert duckdb_warehouse.duckdb_path.read_bytes() == published
+    assert published.duckdb_path.read_bytes() == before
     # a team that accepts such rows says so, and the build is published
-    tolerant = scheduled_run(
-        duckdb_warehouse, sources, "--vars", "{source_contract_severity: warn}"
-    )
+    tolerant = scheduled_run(published, sources, "--vars", "{source_contract_severity: warn}")
     assert tolerant.returncode == WARNING
     assert rows(
-        duckdb_warehouse, "select count(*) from raw_chemlink.persons where account_type is null"
+        published, "select count(*) from raw_chemlink.persons where account_type is null"
     ) == [(1,)]
 
 
@@ -307,22 +294,20 @@ def test_duplicate_key_at_the_source_is_caught(sources, duckdb_warehouse):
     ) == [("mentions", "7", 2)]
 
 
-def test_a_duckdb_reader_never_blocks_the_run_nor_sees_it_half_done(sources, duckdb_warehouse):
-    assert scheduled_run(duckdb_warehouse, sources).returncode == WARNING
+def test_a_duckdb_reader_never_blocks_the_run_nor_sees_it_half_done(sources, published):
     execute(sources.engagement, "delete from mentions where id > 100")
-    with duckdb.connect(str(duckdb_warehouse.duckdb_path), read_only=True) as bi_tool:
+    with duckdb.connect(str(published.duckdb_path), read_only=True) as bi_tool:
         count = "select count(*) from raw_engagement.mentions"
         assert bi_tool.execute(count).fetchall() == [(500,)]
-        assert scheduled_run(duckdb_warehouse, sources).returncode == WARNING  # not blocked
+        assert scheduled_run(published, sources).returncode == WARNING  # not blocked
         assert bi_tool.execute(count).fetchall() == [(500,)]  # still its consistent snapshot
         removed = "select count(*) from staging.stg_engagement__mentions where is_removed"
         assert bi_tool.execute(removed).fetchall() == [(0,)]
-    assert rows(duckdb_warehouse, removed) == [(400,)]  # a new connection sees the new state
+    assert rows(published, removed) == [(400,)]  # a new connection sees the new state
 
 
-def test_a_postgres_reader_sees_old_or_new_marts_and_blocks_nothing(sources, postgres_server):
-    warehouse = postgres_warehouse(postgres_server, "read_while_running")
-    assert scheduled_run(warehouse, sources).returncode == WARNING
+def test_a_postgres_reader_sees_old_or_new_marts_and_blocks_nothing(sources, published_postgres):
+    warehouse = published_postgres
     before = rows(warehouse, "select * from marts.mau")
     execute(sources.engagement, "update posts set deleted_at = now(), updated_at = now()")
     reader = warehouse.connect()
@@ -389,15 +374,22 @@ def test_extraction_needs_nothing_but_select(sources, read_only_role, duckdb_war
             execute(url, statement)
 
 
-def test_bi_reader_reads_marts_and_nothing_else_after_every_rebuild(sources, postgres_server):
-    warehouse = postgres_warehouse(postgres_server, "bi_grants")
+def test_bi_reader_reads_marts_and_nothing_else_after_every_rebuild(
+    sources, published_postgres, postgres_server
+):
+    warehouse = published_postgres
     admin = database_url(postgres_server, "postgres")
     execute(
         admin, "drop role if exists bi_reader; create role bi_reader login password 'Bi-Pw-4471'"
     )
     bi = as_role(warehouse.postgres.uri(), "bi_reader", "Bi-Pw-4471")
     try:
-        for _ in range(2):
+        for round_number in range(2):  # each run rebuilds: a post changed since the last
+            execute(
+                sources.engagement,
+                f"update posts set content = 'round {round_number}', updated_at = now()"
+                " where id = (select id from posts order by id limit 1)",
+            )
             assert scheduled_run(warehouse, sources).returncode == WARNING
             assert len(source_rows(bi, "select * from marts.dau")) == 30
             assert len(source_rows(bi, "select * from marts.person_features")) > 0
@@ -417,11 +409,10 @@ def test_bi_reader_reads_marts_and_nothing_else_after_every_rebuild(sources, pos
         execute(admin, "drop role bi_reader")
 
 
-def test_no_email_or_name_reaches_the_warehouse(sources, duckdb_warehouse):
-    assert scheduled_run(duckdb_warehouse, sources).returncode == WARNING
+def test_no_email_or_name_reaches_the_warehouse(runs_template):
     assert (
         rows(
-            duckdb_warehouse,
+            runs_template.duckdb,
             "select table_schema, table_name, column_name from information_schema.columns"
             " where column_name in ('email', 'first_name', 'last_name')",
         )
