@@ -114,9 +114,9 @@ def random_warehouses(
 
 @dataclass(frozen=True)
 class RunsTemplate:
-    """Small random sources, and a DuckDB and a PostgreSQL warehouse after one
-    scheduled run on them: where the tests that change things start, each
-    from copies (never change these)."""
+    """Small random sources, and a DuckDB and a PostgreSQL warehouse after two
+    scheduled runs on them (both builds made): where the tests that change
+    things start, each from copies (never change these)."""
 
     sources: SourceUrls
     duckdb: Warehouse
@@ -133,8 +133,9 @@ def runs_template(postgres_server, tmp_path_factory) -> RunsTemplate:
         postgres_warehouse(postgres_server, "template_warehouse"),
     )
     for warehouse in (template.duckdb, template.postgres):
-        run = scheduled_run(warehouse, sources)
-        assert run.returncode == 1, run.stdout[-3000:]  # published; the profile has ghosts
+        for arguments in ([], ["--full-refresh"]):  # both builds made, as after two runs
+            run = scheduled_run(warehouse, sources, *arguments)
+            assert run.returncode == 1, run.stdout[-3000:]  # published; the profile has ghosts
     return template
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from dlt_pipelines import REPO_ROOT
 from dlt_pipelines.postgres_url import PostgresUrl
+from dlt_pipelines.run.publish import published_slot
 from dlt_pipelines.warehouse import Warehouse
 from scripts.bench.live_metrics import METRIC_SOURCES
 from scripts.demo.source_databases import SourceUrls
@@ -58,20 +59,40 @@ def clone_sources(sources: SourceUrls, prefix: str) -> SourceUrls:
 
 
 def copy_warehouse(warehouse: Warehouse, folder: Path) -> Warehouse:
-    """A copy of a built DuckDB warehouse in `folder`, with the files its runs
-    keep beside it (the journal, the published dbt state)."""
+    """A copy of a built DuckDB warehouse in `folder`, as it stands: both
+    builds (the published file linked to its own), and the files its runs
+    keep beside it."""
     folder.mkdir(parents=True, exist_ok=True)
     copy = Warehouse("duckdb", folder / warehouse.duckdb_path.name)
-    shutil.copyfile(warehouse.duckdb_path, copy.duckdb_path)
-    shutil.copyfile(warehouse.run_file(".runs.jsonl"), copy.run_file(".runs.jsonl"))
-    shutil.copytree(warehouse.run_file(".dbt-state"), copy.run_file(".dbt-state"))
+    _copy_run_files(warehouse, copy)
+    shutil.copytree(warehouse.duckdb_path.parent / ".slots", folder / ".slots")
+    slot = published_slot(warehouse)
+    os.link(folder / ".slots" / slot / warehouse.duckdb_path.name, copy.duckdb_path)
     return copy
 
 
 def copy_postgres_warehouse(warehouse: Warehouse, name: str) -> Warehouse:
-    """A copy of a built PostgreSQL warehouse, as database `name`."""
-    copy = PostgresUrl.parse(clone_database(warehouse.postgres.uri(), name))
-    return Warehouse("postgres", warehouse.duckdb_path, copy)
+    """A copy of a built PostgreSQL warehouse, as database `name`, with the
+    files its runs keep."""
+    copy = Warehouse(
+        "postgres",
+        warehouse.duckdb_path,
+        PostgresUrl.parse(clone_database(warehouse.postgres.uri(), name)),
+    )
+    _copy_run_files(warehouse, copy)
+    return copy
+
+
+def _copy_run_files(warehouse: Warehouse, copy: Warehouse) -> None:
+    """The journal, the builds' records and the published dbt state, copied."""
+    for kept in (".runs.jsonl", ".dbt-state", ".builds"):
+        source, target = warehouse.run_file(kept), copy.run_file(kept)
+        shutil.rmtree(target, ignore_errors=True)
+        target.unlink(missing_ok=True)
+        if source.is_dir():
+            shutil.copytree(source, target)
+        elif source.exists():
+            shutil.copyfile(source, target)
 
 
 def execute(url: str, sql: str) -> None:
@@ -161,9 +182,13 @@ def start_scheduled_run(warehouse: Warehouse, sources: SourceUrls) -> subprocess
     )
 
 
+# when a row was loaded or a finding made: different in every run by nature
+RUN_DEPENDENT_COLUMNS = ("_dlt_load_id", "detected_at", "newest_load_at")
+
+
 def contents(warehouse: Warehouse) -> dict[str, list[tuple]]:
-    """Everything a reader could compare: every raw row, every mart row (load
-    and detection times left out: they differ between runs by nature)."""
+    """Everything a reader could compare: every raw row, every mart row
+    (RUN_DEPENDENT_COLUMNS left out)."""
     tables = rows(
         warehouse,
         "select table_schema, table_name from information_schema.tables"
@@ -173,7 +198,7 @@ def contents(warehouse: Warehouse) -> dict[str, list[tuple]]:
     snapshot = {}
     for schema, table in tables:
         columns, result = warehouse.query(f"select * from {schema}.{table}")
-        keep = [i for i, c in enumerate(columns) if c not in ("detected_at", "newest_load_at")]
+        keep = [i for i, c in enumerate(columns) if c not in RUN_DEPENDENT_COLUMNS]
         snapshot[f"{schema}.{table}"] = sorted(
             (tuple(row[i] for i in keep) for row in result), key=repr
         )

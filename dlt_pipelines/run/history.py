@@ -29,10 +29,12 @@ COLUMNS = (
     "started_at",
     "ended_at",
     "status",
+    "built",
     "as_of_date",
     "warehouse",
     "rows_loaded",
     "dbt_results",
+    "seconds",
     "error",
     "pid",
     "host",
@@ -43,10 +45,12 @@ create table ops.run_history (
     started_at timestamp with time zone,
     ended_at timestamp with time zone,
     status varchar,
+    built boolean,
     as_of_date date,
     warehouse varchar,
     rows_loaded varchar,
     dbt_results varchar,
+    seconds varchar,
     error varchar,
     pid integer,
     host varchar
@@ -56,7 +60,8 @@ create table ops.run_history (
 
 @dataclass
 class RunRecord:
-    """One run: when, how it ended, rows loaded per table, dbt's results, the error."""
+    """One run: when, how it ended, whether it built and published (or found
+    nothing changed), rows loaded per table, dbt's results, the error."""
 
     warehouse: str
     as_of_date: str | None = None
@@ -64,8 +69,10 @@ class RunRecord:
     started_at: str = field(default_factory=lambda: _now())
     ended_at: str | None = None
     status: str = "running"
+    built: bool = False
     rows_loaded: dict[str, int] = field(default_factory=dict)
     dbt_results: dict[str, dict] = field(default_factory=dict)
+    seconds: dict[str, float] = field(default_factory=dict)  # per step: load, checks, dbt, publish
     error: str | None = None
     pid: int = field(default_factory=os.getpid)
     host: str = field(default_factory=socket.gethostname)
@@ -79,6 +86,7 @@ class RunRecord:
         values = asdict(self)
         values["rows_loaded"] = json.dumps(self.rows_loaded, sort_keys=True)
         values["dbt_results"] = json.dumps(self.dbt_results, sort_keys=True)
+        values["seconds"] = json.dumps(self.seconds)
         return tuple(values[column] for column in COLUMNS)
 
 

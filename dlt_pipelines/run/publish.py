@@ -1,122 +1,157 @@
-"""Build beside what readers see, then publish in one step.
+"""Build beside what readers see, then publish in one step, copying nothing.
 
-DuckDB: a run loads and builds a copy of the published file (same file name,
-in a `.build` folder beside it, so views keep their catalog name), then
-renames the copy over the published file. A BI tool holding the published
-file keeps reading the file it opened, never blocks the run, and the next
-connection opens the new one. A failed run leaves the published file as it
-was.
+Two builds take turns (blue/green): the published one, which readers see,
+and the standby, which a run loads and builds, then publishes. The standby
+is one build behind; it catches up by itself, because dlt's state and the
+incremental models' state live in it: a run reads what changed since the
+standby's last load and rebuilds what changed since its last build.
 
-PostgreSQL: dbt builds into `<schema>__build` schemas; publishing renames
-them over `staging`, `intermediate`, `marts` and `test_failures` in one
-transaction and grants the BI role (WAREHOUSE_BI_ROLE, default bi_reader)
-read access to `marts` again. A query sees the old or the new marts, never
-a mix. (dlt loads raw_* in place either way; readers are not given raw.)
+DuckDB: two files, `.slots/a/<name>.duckdb` and `.slots/b/<name>.duckdb`
+beside the published file, which is a hard link to one of them. Publishing
+links the standby over the published path (a rename): a reader holding the
+previous file keeps reading it and never blocks the run; the next
+connection opens the new one. Only when the standby is missing (the second
+run ever, or an older layout) or still held by a reader is it replaced by a
+copy of the published file.
+
+PostgreSQL: two sets of schemas, `staging`, `intermediate`, `mart_tables`,
+`marts`, `test_failures` (published) and the same with `__standby`. dbt
+builds the standby set; publishing renames the two sets into each other's
+places in one transaction and grants the BI role (WAREHOUSE_BI_ROLE,
+default bi_reader) read access to `marts`. A query sees the old or the new
+marts, never a mix. dlt loads raw_* in place either way (readers are not
+given raw).
 """
 
 from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Iterator
-from contextlib import closing, contextmanager
-from dataclasses import replace
+from contextlib import closing
+from dataclasses import dataclass, replace
 
 import duckdb
-import psycopg2.errors
 from psycopg2 import sql
 
 from dlt_pipelines.warehouse import Warehouse
 
 DBT_SCHEMAS = ("staging", "intermediate", "mart_tables", "marts", "test_failures")
-BUILD_SUFFIX = "__build"
-PREVIOUS_SUFFIX = "__previous"
+STANDBY_SUFFIX = "__standby"
+SWAP_SUFFIX = "__swap"
+DUCKDB_SLOTS = ("a", "b")
+PUBLISHED, STANDBY = "published", "standby"  # PostgreSQL's two sets
 
 
-@contextmanager
-def build_area(warehouse: Warehouse) -> Iterator[Warehouse]:
-    """The warehouse a run loads and builds, apart from the published one."""
+@dataclass(frozen=True)
+class Slot:
+    """One of the two builds: its name and the warehouse it is."""
+
+    name: str
+    warehouse: Warehouse
+
+
+def standby(warehouse: Warehouse) -> Slot:
+    """The build a run loads and builds, ready to be written."""
     if warehouse.target == "postgres":
-        _drop_schemas(warehouse, BUILD_SUFFIX)  # what a failed run left behind
-        yield replace(warehouse, schema_suffix=BUILD_SUFFIX)
-        return
-    build = warehouse.duckdb_path.parent / ".build" / warehouse.duckdb_path.name
-    build.parent.mkdir(parents=True, exist_ok=True)
-    _remove_duckdb_file(build)
-    if warehouse.duckdb_path.exists():
-        shutil.copyfile(warehouse.duckdb_path, build)
-    try:
-        yield Warehouse("duckdb", build)
-    finally:
-        _remove_duckdb_file(build)  # published (renamed away) or failed
+        return Slot(STANDBY, replace(warehouse, schema_suffix=STANDBY_SUFFIX))
+    name = next(slot for slot in DUCKDB_SLOTS if slot != published_slot(warehouse))
+    path = _slot_path(warehouse, name)
+    if warehouse.duckdb_path.exists() and not _writable(path):
+        _replace_with_copy(warehouse.duckdb_path, path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return Slot(name, Warehouse("duckdb", path))
 
 
-def publish(warehouse: Warehouse, build: Warehouse) -> None:
-    """Make the build what readers see, in one step."""
+def published_slot(warehouse: Warehouse) -> str | None:
+    """The name of the build readers see (None before the first publish)."""
+    if warehouse.target == "postgres":
+        return PUBLISHED
+    if not warehouse.duckdb_path.exists():
+        return None
+    published = warehouse.duckdb_path.stat().st_ino
+    for name in DUCKDB_SLOTS:
+        path = _slot_path(warehouse, name)
+        if path.exists() and path.stat().st_ino == published:
+            return name
+    return None  # an older layout: the published file is no slot
+
+
+def publish(warehouse: Warehouse, slot: Slot) -> str:
+    """Make the standby what readers see, in one step; return the name the
+    published build has from now on."""
     if warehouse.target == "postgres":
         _swap_schemas(warehouse)
-        return
-    with duckdb.connect(str(build.duckdb_path)) as conn:
+        return PUBLISHED
+    with duckdb.connect(str(slot.warehouse.duckdb_path)) as conn:
         conn.execute("checkpoint")  # everything in the file, nothing in a WAL
-    os.replace(build.duckdb_path, warehouse.duckdb_path)
+    link = warehouse.duckdb_path.with_name(f".{warehouse.duckdb_path.name}.publishing")
+    link.unlink(missing_ok=True)
+    os.link(slot.warehouse.duckdb_path, link)
+    os.replace(link, warehouse.duckdb_path)
+    return slot.name
+
+
+def _slot_path(warehouse: Warehouse, name: str):
+    """Where a DuckDB slot's file is; its file name is the published one's, so
+    that views, which name their catalog after the file, read the same."""
+    return warehouse.duckdb_path.parent / ".slots" / name / warehouse.duckdb_path.name
+
+
+def _writable(path) -> bool:
+    """Tell whether the slot file exists and no reader holds it."""
+    if not path.exists():
+        return False
+    try:
+        duckdb.connect(str(path)).close()
+    except duckdb.IOException:
+        return False
+    return True
+
+
+def _replace_with_copy(published, path) -> None:
+    """Put a copy of the published file where the slot is, as a new file: a
+    reader still holding the slot's old file keeps it."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    copy = path.with_name(f".{path.name}.copying")
+    shutil.copyfile(published, copy)
+    path.with_name(path.name + ".wal").unlink(missing_ok=True)
+    os.replace(copy, path)
 
 
 def _swap_schemas(warehouse: Warehouse) -> None:
-    """Rename the __build schemas over the published ones, grant the BI role."""
+    """Rename the standby schemas over the published ones and back, grant the
+    BI role: one transaction, nothing dropped, nothing rebuilt."""
     connection = closing(warehouse.connect())
     with connection as conn, conn, conn.cursor() as cursor:  # one transaction
+        cursor.execute("set lock_timeout = '60s'")
         for schema in DBT_SCHEMAS:
-            built, previous = schema + BUILD_SUFFIX, schema + PREVIOUS_SUFFIX
-            if not _schema_exists(cursor, built):
-                continue
-            cursor.execute(sql.SQL("drop schema if exists {} cascade").format(_id(previous)))
+            names = [schema, schema + STANDBY_SUFFIX, schema + SWAP_SUFFIX]
+            published, built, swap = map(sql.Identifier, names)
+            rename = sql.SQL("alter schema {} rename to {}")
             if _schema_exists(cursor, schema):
-                cursor.execute(
-                    sql.SQL("alter schema {} rename to {}").format(_id(schema), _id(previous))
-                )
-            cursor.execute(sql.SQL("alter schema {} rename to {}").format(_id(built), _id(schema)))
+                cursor.execute(rename.format(published, swap))
+            if _schema_exists(cursor, schema + STANDBY_SUFFIX):
+                cursor.execute(rename.format(built, published))
+            if _schema_exists(cursor, schema + SWAP_SUFFIX):
+                cursor.execute(rename.format(swap, built))
         _grant_marts_to_bi_role(cursor)
-    _drop_schemas(warehouse, PREVIOUS_SUFFIX)
 
 
 def _grant_marts_to_bi_role(cursor) -> None:
-    """Let the BI role read marts, and nothing else, if the role exists."""
+    """Let the BI role read marts, and nothing else (not the standby's), if
+    the role exists."""
     role = os.environ.get("WAREHOUSE_BI_ROLE", "bi_reader")
     cursor.execute("select 1 from pg_roles where rolname = %s", (role,))
     if cursor.fetchone() is None:
         return
-    cursor.execute(sql.SQL("grant usage on schema marts to {}").format(_id(role)))
-    cursor.execute(sql.SQL("grant select on all tables in schema marts to {}").format(_id(role)))
-
-
-def _drop_schemas(warehouse: Warehouse, suffix: str) -> None:
-    """Drop the dbt schemas with this suffix; a reader still on one is waited for
-    at most 10 s, then it is left for the next run."""
-    with closing(warehouse.connect()) as conn:
-        conn.autocommit = True
-        with conn.cursor() as cursor:
-            cursor.execute("set lock_timeout = '10s'")
-            for schema in DBT_SCHEMAS:
-                try:
-                    cursor.execute(
-                        sql.SQL("drop schema if exists {} cascade").format(_id(schema + suffix))
-                    )
-                except psycopg2.errors.LockNotAvailable:
-                    continue
+    marts, standby, bi = map(sql.Identifier, ["marts", "marts" + STANDBY_SUFFIX, role])
+    cursor.execute(sql.SQL("grant usage on schema {} to {}").format(marts, bi))
+    cursor.execute(sql.SQL("grant select on all tables in schema {} to {}").format(marts, bi))
+    if _schema_exists(cursor, "marts" + STANDBY_SUFFIX):
+        cursor.execute(sql.SQL("revoke usage on schema {} from {}").format(standby, bi))
 
 
 def _schema_exists(cursor, name: str) -> bool:
     """Tell whether the schema exists."""
     cursor.execute("select 1 from information_schema.schemata where schema_name = %s", (name,))
     return cursor.fetchone() is not None
-
-
-def _id(name: str) -> sql.Identifier:
-    """A quoted SQL identifier."""
-    return sql.Identifier(name)
-
-
-def _remove_duckdb_file(path) -> None:
-    """Remove a DuckDB file and its write-ahead log."""
-    path.unlink(missing_ok=True)
-    path.with_name(path.name + ".wal").unlink(missing_ok=True)

@@ -18,7 +18,12 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
+from pathlib import Path
 
 import dlt
 import yaml
@@ -26,27 +31,50 @@ import yaml
 from dlt_pipelines.exceptions import BuildFailed, RunLockBusy, UrlError, WarehouseError
 from dlt_pipelines.postgres_url import PostgresUrl
 from dlt_pipelines.run.alerts import send_failure_alert
+from dlt_pipelines.run.builds import (
+    CODE_INVARIANTS,
+    BuildMarker,
+    Builds,
+    dbt_selection,
+    newest_load,
+)
 from dlt_pipelines.run.dbt import run_dbt
+from dlt_pipelines.run.freshness import stale_sources
 from dlt_pipelines.run.history import RunHistory, RunRecord
 from dlt_pipelines.run.load import load_sources
 from dlt_pipelines.run.lock import run_lock
-from dlt_pipelines.run.publish import build_area, publish
+from dlt_pipelines.run.publish import (
+    STANDBY,
+    STANDBY_SUFFIX,
+    Slot,
+    publish,
+    published_slot,
+    standby,
+)
 from dlt_pipelines.sources import SOURCES
 from dlt_pipelines.warehouse import Warehouse
 
 EXIT_CODES = {"success": 0, "warning": 1, "failure": 2, "busy": 3}
-DBT_TARGET = ".dbt-target"  # the run's own dbt artifacts and logs, beside the warehouse
-UNIT_TESTS_EXCLUDED = ["build", "--exclude-resource-type", "unit_test"]
 
 
-def run(
-    warehouse: Warehouse,
-    as_of: date | None = None,
-    credentials: dict[str, str] | None = None,
-    dbt_vars: dict | None = None,
-) -> RunRecord:
+@dataclass(frozen=True)
+class RunOptions:
+    """What a run is asked to do besides loading and building."""
+
+    as_of: date | None = None  # the report date; today's UTC date by default
+    dbt_vars: dict = field(default_factory=dict)  # dbt vars for this run
+    full_refresh: bool = False  # rebuild every model from the raw tables
+    credentials: dict[str, str] | None = None  # {source: URL}, instead of the configured
+
+    @property
+    def as_of_date(self) -> date:
+        """The report date this run uses."""
+        return self.as_of or datetime.now(UTC).date()
+
+
+def run(warehouse: Warehouse, options: RunOptions = RunOptions()) -> RunRecord:
     """One complete run; returns its record (status: success, warning, failure, busy)."""
-    record = RunRecord(warehouse.describe(), as_of.isoformat() if as_of else None)
+    record = RunRecord(warehouse.describe(), options.as_of_date.isoformat())
     history = RunHistory(warehouse.run_file(".runs.jsonl"))
     try:
         with run_lock(warehouse.run_file(".run.lock"), record.run_id):
@@ -54,9 +82,9 @@ def run(
                 _log(record, f"run {abandoned.run_id} had died; its lock is reclaimed")
             history.save(record)
             try:
-                _build_and_publish(warehouse, as_of, credentials, dbt_vars, record, history)
+                _load_build_publish(warehouse, options, record, history)
             except Exception as error:  # recorded, reported, and turned into exit code 2
-                record.finish("failure", _redact(f"{error}", warehouse, credentials))
+                record.finish("failure", _redact(f"{error}", warehouse, options.credentials))
             history.save(record)
             if warehouse.target == "postgres":
                 _write_history(history, warehouse, record)
@@ -70,38 +98,109 @@ def run(
     return record
 
 
-def _build_and_publish(
-    warehouse: Warehouse,
-    as_of: date | None,
-    credentials: dict[str, str] | None,
-    dbt_vars: dict | None,
-    record: RunRecord,
-    history: RunHistory,
+def _load_build_publish(
+    warehouse: Warehouse, options: RunOptions, record: RunRecord, history: RunHistory
 ) -> None:
-    """Load and build apart from the published warehouse; publish if dbt passed."""
-    with build_area(warehouse) as build:
+    """Load into the standby build; unless nothing changed, build it, test it
+    and publish it (publish.py, builds.py)."""
+    builds = Builds(warehouse.run_file(".builds"))
+    with _timed(record, "load"):
+        slot = standby(warehouse)
+        # the build whose marker says what is already built from these raw tables
+        reference = slot.name if warehouse.target == "duckdb" else published_slot(warehouse)
+        loaded_before = newest_load(slot.warehouse)
         _log(record, f"extract and load both sources into {warehouse.describe()}")
-        record.rows_loaded = load_sources(build, credentials, progress=sys.stdout.isatty())
-        _log(record, f"loaded {sum(record.rows_loaded.values())} rows")
-        _log(record, "dbt build: models and tests")
-        artifacts = warehouse.run_file(DBT_TARGET)
-        # unit tests check the models' code, not the data: `make test` and CI run them
-        built = run_dbt(UNIT_TESTS_EXCLUDED, build, as_of, dbt_vars, target_dir=artifacts)
-        record.dbt_results["build"] = built.summary()
-        if built.failed:
-            raise BuildFailed(f"dbt build failed, nothing was published: {built.cause()}")
-        _log(record, "dbt source freshness")
-        fresh = run_dbt(["source", "freshness"], build, as_of, dbt_vars, target_dir=artifacts)
-        record.dbt_results["freshness"] = fresh.summary()
-        if fresh.failed:
-            raise BuildFailed(f"source freshness failed, nothing was published: {fresh.cause()}")
-        record.finish("warning" if built.warned or fresh.warned else "success")
-        history.save(record)
-        if warehouse.target == "duckdb":
-            history.write_to(build)
-        publish(warehouse, build)
-        _keep_dbt_state(warehouse, build.schema_suffix)
-        _log(record, f"published {warehouse.describe()}")
+        record.rows_loaded = load_sources(
+            slot.warehouse, options.credentials, progress=sys.stdout.isatty()
+        )
+    _log(record, f"loaded {sum(record.rows_loaded.values())} rows")
+    with _timed(record, "checks"):
+        stale = stale_sources(slot.warehouse, options.dbt_vars)
+        record.dbt_results["freshness"] = {"problems": stale}
+        if any(problem.startswith("error") for problem in stale):
+            raise BuildFailed(f"a source is stale, nothing was published: {'; '.join(stale)}")
+        marker = builds.marker(reference)
+        as_of = options.as_of_date.isoformat()
+        unchanged = (
+            not options.full_refresh
+            and not any(record.rows_loaded.values())
+            and marker is not None
+            and marker.includes(loaded_before, as_of, options.dbt_vars)
+        )
+        if unchanged:
+            builds.save(reference, replace(marker, built_through=newest_load(slot.warehouse)))
+    if unchanged:
+        record.dbt_results["build"] = {"problems": marker.problems}
+        record.finish("warning" if marker.problems or stale else "success")
+        _log(record, f"nothing changed since run {marker.run_id}: nothing to build or publish")
+        return
+    with _timed(record, "dbt"):
+        _build(slot, builds, options, record, history)
+    with _timed(record, "publish"):
+        built = BuildMarker(
+            record.run_id,
+            newest_load(slot.warehouse),
+            as_of,
+            options.dbt_vars,
+            record.status,
+            record.dbt_results["build"]["problems"],
+            _unsynced_persons(slot.warehouse),
+        )
+        record.built = True
+        if slot.warehouse.target == "duckdb":
+            history.write_to(slot.warehouse)  # published with the build
+        published = publish(warehouse, slot)
+        if warehouse.target == "postgres":
+            builds.swap(STANDBY, published)
+        builds.keep_state(published)
+        builds.save(published, built)
+        _keep_dbt_state(warehouse, builds.target_dir(published) / "manifest.json")
+    history.save(record)
+    _log(record, f"published {warehouse.describe()}")
+
+
+@contextmanager
+def _timed(record: RunRecord, step: str) -> Iterator[None]:
+    """Record how long the block took as the run's `step`."""
+    started = time.perf_counter()
+    try:
+        yield
+    finally:
+        record.seconds[step] = round(time.perf_counter() - started, 3)
+
+
+def _build(
+    slot: Slot, builds: Builds, options: RunOptions, record: RunRecord, history: RunHistory
+) -> None:
+    """dbt build of what changed, in the standby; fails unless its tests pass.
+    Tests of the models' code (dbt's unit tests, builds.CODE_INVARIANTS) are
+    for `make test` and CI, not for the scheduled runs."""
+    history.save(record)  # the selection reads what this run loaded from the journal
+    selection = [] if options.full_refresh else dbt_selection(builds, slot.name, history)
+    arguments = ["build", *selection, "--exclude-resource-type", "unit_test"]
+    arguments += ["--exclude", *CODE_INVARIANTS]
+    arguments += ["--full-refresh"] if options.full_refresh else []
+    _log(record, f"dbt build: {'what changed' if selection else 'every model'}, and its tests")
+    built = run_dbt(
+        arguments,
+        slot.warehouse,
+        options.as_of_date,
+        options.dbt_vars,
+        target_dir=builds.target_dir(slot.name),
+    )
+    record.dbt_results["build"] = built.summary()
+    if built.failed:
+        raise BuildFailed(f"dbt build failed, nothing was published: {built.cause()}")
+    stale = record.dbt_results["freshness"]["problems"]
+    record.finish("warning" if built.warned or stale else "success")
+    history.save(record)
+
+
+def _unsynced_persons(build: Warehouse) -> int:
+    """Person uuids of the build not known to ChemLink yet (their standing can
+    change with ChemLink's next load, whatever else changes)."""
+    table = f"intermediate{build.schema_suffix}.int_persons_unioned"
+    return build.query(f"select count(*) from {table} where person_status = 'unsynced'")[1][0][0]
 
 
 def _write_history(history: RunHistory, warehouse: Warehouse, record: RunRecord) -> None:
@@ -113,17 +212,17 @@ def _write_history(history: RunHistory, warehouse: Warehouse, record: RunRecord)
         _log(record, f"ops.run_history not updated; the record is in {history.journal}")
 
 
-def _keep_dbt_state(warehouse: Warehouse, build_suffix: str) -> None:
+def _keep_dbt_state(warehouse: Warehouse, built: Path) -> None:
     """Keep the published build's dbt manifest, naming the relations as
-    published (without the build's schema suffix): `make changed` compares
+    published (without the standby's schema suffix): `make changed` compares
     the project with it, and `make dbt` on PostgreSQL defers to it."""
     state = warehouse.run_file(".dbt-state")
     state.mkdir(parents=True, exist_ok=True)
-    manifest = json.loads((warehouse.run_file(DBT_TARGET) / "manifest.json").read_text())
-    for node in manifest["nodes"].values() if build_suffix else ():
-        node["schema"] = node["schema"].removesuffix(build_suffix)
+    manifest = json.loads(built.read_text())
+    for node in manifest["nodes"].values() if warehouse.target == "postgres" else ():
+        node["schema"] = node["schema"].removesuffix(STANDBY_SUFFIX)
         if node.get("relation_name"):
-            node["relation_name"] = node["relation_name"].replace(f'{build_suffix}"', '"')
+            node["relation_name"] = node["relation_name"].replace(f'{STANDBY_SUFFIX}"', '"')
     (state / "manifest.json").write_text(json.dumps(manifest))
 
 
@@ -161,12 +260,15 @@ def main() -> None:
     parser.add_argument(
         "--vars", type=yaml.safe_load, default={}, help="dbt vars for this run, YAML (as dbt's)"
     )
+    parser.add_argument(
+        "--full-refresh", action="store_true", help="rebuild every model from the raw tables"
+    )
     args = parser.parse_args()
     try:
         warehouse = Warehouse.from_env()
     except WarehouseError as error:
         raise SystemExit(f"error: {error}") from None
-    record = run(warehouse, args.as_of, dbt_vars=args.vars)
+    record = run(warehouse, RunOptions(args.as_of, args.vars, args.full_refresh))
     sys.exit(EXIT_CODES[record.status])
 
 

@@ -10,14 +10,17 @@ the warehouse's, without logical replication:
 - a key that several source rows share: `duplicate_at_source`.
 
 Findings go to `source_key_findings` (table_name, row_id, finding, copies,
-detected_at) and are taken off again when they no longer hold (a removed
-key comes back, a duplicate is fixed). Only keys travel, so the cost
-follows the size of the key set, not of the rows.
+detected_at, is_cleared) and are marked cleared when they no longer hold (a
+removed key comes back, a duplicate is fixed): the row stays, so the load
+that cleared it marks the source row as changed for the incremental models.
+Only keys travel, so the cost follows the size of the key set, not of the
+rows.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import closing
 from datetime import UTC, datetime, timedelta
 
 import adbc_driver_postgresql.dbapi as adbc
@@ -44,32 +47,32 @@ SCHEMA = pa.schema(
 
 
 def key_findings_resource(
-    url: str,
+    connection: adbc.Connection,
     tables: tuple[SourceTable, ...],
     unique_key_tables: frozenset[str],
     reconcile_every_hours: dict[str, float],
 ) -> DltResource:
     """A dlt resource that records (and clears) what the key comparison finds.
     `unique_key_tables` are kept unique by the source: on their first load
-    there is nothing to compare (no key loaded yet, no duplicate possible)."""
+    there is nothing to compare (no key loaded yet, no duplicate possible).
+    The source's last resource: it closes the source's connection."""
 
     @dlt.resource(
         name=FINDINGS,
         primary_key=("table_name", "row_id", "finding"),
         write_disposition="merge",
-        columns={"is_cleared": {"data_type": "bool", "hard_delete": True}},
     )
     def source_key_findings() -> Iterator[pa.Table]:
         reconciled_at = dlt.current.resource_state().setdefault("reconciled_at", {})
         now = datetime.now(UTC)
-        with dlt.current.pipeline().sql_client() as warehouse:
+        with closing(connection), dlt.current.pipeline().sql_client() as warehouse:
             for table in tables:
                 last = reconciled_at.get(table.name)
                 every = timedelta(hours=reconcile_every_hours.get(table.name, 0))
                 if last and datetime.fromisoformat(last) + every > now:
                     continue
                 unique_key = table.name in unique_key_tables
-                findings = _compare_keys(url, warehouse, table, unique_key, now)
+                findings = _compare_keys(connection, warehouse, table, unique_key, now)
                 reconciled_at[table.name] = now.isoformat()
                 if findings is not None:
                     yield findings
@@ -79,7 +82,7 @@ def key_findings_resource(
 
 
 def _compare_keys(
-    url: str, warehouse, table: SourceTable, unique_key: bool, now: datetime
+    connection: adbc.Connection, warehouse, table: SourceTable, unique_key: bool, now: datetime
 ) -> pa.Table | None:
     """New findings for one table, and the recorded ones that no longer hold;
     None on the first load of a table with a unique key (nothing to find)."""
@@ -90,7 +93,7 @@ def _compare_keys(
         return None
     if loaded is None:  # first load: only duplicates can be found
         loaded = pa.array([], pa.string())
-    at_source = _source_keys(url, table)
+    at_source = _source_keys(connection, table)
     counts = pc.value_counts(at_source)
     present = counts.field("values")
     duplicated = counts.filter(pc.greater(counts.field("counts"), 1))
@@ -137,11 +140,11 @@ def _findings(
 
 
 def _recorded(warehouse, table: SourceTable, finding: str) -> pa.Array:
-    """The keys of the table with that finding on record."""
+    """The keys of the table with that finding on record (and not cleared)."""
     keys = _warehouse_column(
         warehouse,
         f"select row_id from {FINDINGS}"
-        f" where table_name = '{table.name}' and finding = '{finding}'",
+        f" where table_name = '{table.name}' and finding = '{finding}' and not is_cleared",
     )
     return keys if keys is not None else pa.array([], pa.string())
 
@@ -166,8 +169,8 @@ def _warehouse_column(warehouse, sql: str) -> pa.Array | None:
     return result.column(0).combine_chunks() if result.num_rows else pa.array([], pa.string())
 
 
-def _source_keys(url: str, table: SourceTable) -> pa.Array:
+def _source_keys(connection: adbc.Connection, table: SourceTable) -> pa.Array:
     """Every primary key of the source table, as text, duplicates included."""
-    with adbc.connect(url) as conn, conn.cursor() as cursor:
+    with connection.cursor() as cursor:
         cursor.execute(f'select "{table.primary_key}"::text from "{table.name}"')
         return cursor.fetch_arrow_table().column(0).combine_chunks()

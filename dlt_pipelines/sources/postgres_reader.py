@@ -4,6 +4,11 @@ Rows travel through ADBC's PostgreSQL driver, which reads them with binary
 COPY straight into Arrow: no per-row Python work. Each table's catalog is
 read first, so a missing table or column fails with a message that names it
 before any data moves, and columns added at the source flow through.
+
+All of a source's reads share one connection (opening one costs more than
+an hour's changes of a table: the password is hashed for each): dlt
+extracts the resources one after another (`next_item_mode = "fifo"` in
+.dlt/config.toml), and the last one, the key comparison, closes it.
 """
 
 from __future__ import annotations
@@ -48,43 +53,51 @@ def source_resources(
         source = PostgresUrl.parse(credentials, f"SOURCES__{section.upper()}__CREDENTIALS")
     except UrlError as error:
         raise SourceError(str(error)) from None
-    url = source.uri()
-    catalog = read_catalog(source, label, section)
+    connection = _connect(source, label, section)
+    catalog = read_catalog(connection)
     check_contract(catalog, tables, label, source.describe(), section)
     lag = timedelta(seconds=lag_seconds)
-    unique = unique_key_tables(url, tables)
+    unique = unique_key_tables(connection, tables)
     resources = [
-        _table_resource(url, table, catalog[table.name], lag, table.name in unique)
+        _table_resource(connection, table, catalog[table.name], lag, table.name in unique)
         for table in tables
     ]
-    return [*resources, key_findings_resource(url, tables, unique, reconcile_every_hours or {})]
+    findings = key_findings_resource(connection, tables, unique, reconcile_every_hours or {})
+    return [*resources, findings]
 
 
-def read_catalog(source: PostgresUrl, label: str, section: str) -> dict[str, dict[str, str]]:
-    """{table: {column: data type}} of the tables the role can see."""
+def _connect(source: PostgresUrl, label: str, section: str) -> adbc.Connection:
+    """The source's connection; a clear error if it cannot be reached."""
     try:
-        with adbc.connect(source.uri()) as conn, conn.cursor() as cursor:
-            cursor.execute(
-                "select table_name, column_name, data_type from information_schema.columns"
-                " where table_schema = current_schema() order by table_name, ordinal_position"
-            )
-            rows = cursor.fetchall()
+        return adbc.connect(source.uri())
     except adbc.Error as error:
         reason = source.redact(str(error).splitlines()[0])
         raise SourceError(
             f"cannot reach the {label} database ({source.describe()}): {reason}. "
             f"Check the server, or set SOURCES__{section.upper()}__CREDENTIALS."
         ) from None
+
+
+def read_catalog(connection: adbc.Connection) -> dict[str, dict[str, str]]:
+    """{table: {column: data type}} of the tables the role can see."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "select table_name, column_name, data_type from information_schema.columns"
+            " where table_schema = current_schema() order by table_name, ordinal_position"
+        )
+        rows = cursor.fetchall()
     catalog: dict[str, dict[str, str]] = {}
     for table, column, data_type in rows:
         catalog.setdefault(table, {})[column] = data_type
     return catalog
 
 
-def unique_key_tables(url: str, tables: tuple[SourceTable, ...]) -> frozenset[str]:
+def unique_key_tables(
+    connection: adbc.Connection, tables: tuple[SourceTable, ...]
+) -> frozenset[str]:
     """The tables whose primary key column the source keeps unique (a primary
     key or unique index on exactly that column): they cannot hold duplicates."""
-    with adbc.connect(url) as conn, conn.cursor() as cursor:
+    with connection.cursor() as cursor:
         cursor.execute(
             "select c.relname, a.attname from pg_index i"
             " join pg_class c on c.oid = i.indrelid"
@@ -136,7 +149,11 @@ class ChangeWindow:
 
 
 def _table_resource(
-    url: str, table: SourceTable, columns: dict[str, str], lag: timedelta, unique_key: bool
+    connection: adbc.Connection,
+    table: SourceTable,
+    columns: dict[str, str],
+    lag: timedelta,
+    unique_key: bool,
 ) -> DltResource:
     """A dlt resource that yields the table's changed rows as Arrow batches.
     A first load of a table whose key the source keeps unique replaces the
@@ -151,7 +168,8 @@ def _table_resource(
         window = ChangeWindow.from_state(state, lag)
         newest = window.after if window else None
         sql, parameters = select_statement(table, columns, window)
-        with adbc.connect(url) as conn, conn.cursor() as cursor:
+        loaded = _loaded_versions(table, window) if window else None
+        with connection.cursor() as cursor:
             cursor.execute("select now()")  # the source's clock, not ours
             extraction_started = cursor.fetchone()[0]
             cursor.execute(sql, parameters=parameters)
@@ -160,6 +178,10 @@ def _table_resource(
             first_batch = window is None  # a first load yields at least its columns
             for batch in filter(lambda batch: batch.num_rows, reader):
                 newest = max(filter(None, [newest, _newest_change(batch, table)]))
+                if loaded is not None:  # the lag re-reads rows: keep those not loaded yet
+                    batch = batch.filter(pc.invert(pc.is_in(_versions(batch, table), loaded)))
+                    if not batch.num_rows:
+                        continue
                 rows = pa.RecordBatch.from_arrays(batch.columns, schema=schema)
                 yield _as_full_copy(rows) if first_batch and unique_key else rows
                 first_batch = False
@@ -171,6 +193,31 @@ def _table_resource(
             state[HIGH_WATER_MARK] = newest.isoformat()
 
     return changed_rows
+
+
+def _loaded_versions(table: SourceTable, window: ChangeWindow) -> pa.Array:
+    """The versions (_versions) of the rows the warehouse holds that the
+    window reads again: the lag makes each run re-read what changed shortly
+    before the previous one, and a row read again unchanged is no change."""
+    columns = ", ".join(f'"{name}"' for name in (table.primary_key, *table.cursor_columns))
+    since = " or ".join(
+        f"\"{name}\" >= '{window.since.isoformat()}'" for name in table.cursor_columns
+    )
+    with (
+        dlt.current.pipeline().sql_client() as warehouse,
+        warehouse.execute_query(f"select {columns} from {table.name} where {since}") as cursor,
+    ):
+        return _versions(cursor.arrow(), table)
+
+
+def _versions(rows: pa.RecordBatch | pa.Table, table: SourceTable) -> pa.Array:
+    """Each row's key and change times, as one text: a row is unchanged while
+    its version is."""
+    parts = [pc.cast(rows.column(table.primary_key), pa.string())]
+    for name in table.cursor_columns:
+        instant = pc.cast(rows.column(name), pa.timestamp("us", tz="UTC"))
+        parts.append(pc.fill_null(pc.cast(pc.cast(instant, pa.int64()), pa.string()), ""))
+    return pc.binary_join_element_wise(*parts, "|")
 
 
 def _as_full_copy(rows: pa.RecordBatch | pa.Table):

@@ -13,6 +13,10 @@ of --repeat runs:
 - this project's full extract and load, and separately dbt build;
 - incremental runs after 1 % of rows changed, and after none;
 - the key comparison that finds hard deletes (all tables);
+- the scheduled run as users run it (`python -m dlt_pipelines.run`, end to
+  end), at every scale: a full first run, nothing changed, 1 % changed
+  (and the next run, when the other build catches up), a new as-of day,
+  each with where its seconds went (scheduled_runs.py);
 - each of the 11 marts on the DuckDB warehouse, against the same metric
   queried live on the sources;
 - peak memory of the extract-load process.
@@ -48,6 +52,8 @@ from dlt_pipelines.run.dbt import run_dbt
 from dlt_pipelines.sources import TABLES as SOURCE_TABLES
 from dlt_pipelines.warehouse import Warehouse
 from scripts.bench.live_metrics import METRIC_SOURCES, live_metric
+from scripts.bench.scheduled_runs import NO_KEY_COMPARISON, ScheduledRun
+from scripts.bench.scheduled_runs import measure as measure_scheduled_runs
 from scripts.demo import postgres_server
 from scripts.demo.generate import generate
 from scripts.demo.random_profile import random_tables
@@ -60,11 +66,6 @@ AS_OF = date(2025, 11, 3)
 TABLES = {source: [table.name for table in tables] for source, tables in SOURCE_TABLES.items()}
 # the bench server: durable enough for a benchmark, sized for this machine
 SERVER_SETTINGS = {"shared_buffers": "1GB", "max_wal_size": "8GB", "synchronous_commit": "off"}
-# incremental runs compare keys on their own cadence (measured on their own line)
-NO_KEY_COMPARISON = {
-    f"SOURCES__{source.upper()}__RECONCILE_EVERY_HOURS": json.dumps(dict.fromkeys(tables, 1e6))
-    for source, tables in TABLES.items()
-}
 COPY_LIMIT = "COPY to stdout, binary (the limit)"
 EXTENSION = "DuckDB postgres extension"
 STOCK_DLT = "stock dlt sql_database (default backend)"
@@ -73,6 +74,7 @@ DBT_BUILD = "this project: dbt build"
 NOTHING_CHANGED = "incremental, nothing changed"
 ONE_PERCENT_CHANGED = "incremental, 1 % changed"
 KEY_COMPARISON = "incremental comparing every key (finds hard deletes)"
+SCHEDULED = "scheduled run: "  # python -m dlt_pipelines.run, end to end
 
 
 @dataclass
@@ -87,6 +89,7 @@ class Figure:
     limit: float
     note: str = ""
     peak_mb: float | None = None
+    steps: dict[str, float] | None = None  # a scheduled run's seconds per step
 
     @property
     def ratio(self) -> float:
@@ -271,9 +274,14 @@ def source_rows(urls: SourceUrls) -> int:
 
 
 def dbt_build_seconds(warehouse: Warehouse) -> float:
-    """Seconds of one dbt build of the warehouse; stops the benchmark if it fails."""
+    """Seconds of one dbt build of every model from the raw tables (what a
+    first scheduled run does); stops the benchmark if it fails."""
     started = time.perf_counter()
-    outcome = run_dbt(["build", "--quiet"], warehouse, AS_OF)
+    outcome = run_dbt(
+        ["build", "--full-refresh", "--exclude-resource-type", "unit_test", "--quiet"],
+        warehouse,
+        AS_OF,
+    )
     if outcome.failed:
         raise SystemExit(f"dbt build failed on the benchmark warehouse: {outcome.problems}")
     return time.perf_counter() - started
@@ -304,15 +312,27 @@ def measure_scale(
     limit = median_seconds(lambda: copy_limit(urls), repeat)
     figures: list[Figure] = []
 
-    def add(name: str, seconds: float, note: str = "", count: int | None = rows, peak_mb=None):
-        figures.append(Figure(name, scale, count, seconds, limit, note, peak_mb))
+    def add(
+        name: str,
+        seconds: float,
+        note: str = "",
+        count: int | None = rows,
+        peak_mb=None,
+        steps: ScheduledRun | None = None,
+    ):
+        figures.append(
+            Figure(
+                name, scale, count, seconds, limit, note, peak_mb, steps.steps if steps else None
+            )
+        )
         print(f"  scale {scale}: {name}: {seconds:.3f} s {note}", flush=True)
 
     add(COPY_LIMIT, limit)
     if complete:
         add(EXTENSION, median_seconds(lambda: duckdb_postgres_extension(urls, folder), repeat))
-        stock = median_seconds(lambda: stock_dlt(urls, folder), stock_repeat)
-        add(STOCK_DLT, stock, f"median of {stock_repeat}")
+        if stock_repeat:
+            stock = median_seconds(lambda: stock_dlt(urls, folder), stock_repeat)
+            add(STOCK_DLT, stock, f"median of {stock_repeat}")
     warehouse = Warehouse("duckdb", folder / "warehouse.duckdb")
     full_runs = []
     for _ in range(repeat):
@@ -323,6 +343,15 @@ def measure_scale(
     add(FULL_LOAD, full, f"peak memory {peak:.0f} MB", peak_mb=peak)
     add(DBT_BUILD, median_seconds(lambda: dbt_build_seconds(warehouse), repeat))
     add(NOTHING_CHANGED, incremental_seconds(urls, warehouse, repeat), count=0)
+    scheduled = measure_scheduled_runs(
+        Warehouse("duckdb", folder / "scheduled" / "warehouse.duckdb"),
+        urls,
+        AS_OF,
+        repeat,
+        change_one_percent,
+    )
+    for name, run in scheduled.items():
+        add(SCHEDULED + name, run.seconds, run.where(), count=run.rows_loaded, steps=run)
     if not complete:
         return figures
     touched: list[int] = []
@@ -372,7 +401,27 @@ def goals(figures: list[Figure]) -> list[tuple[str, str, bool]]:
     peak, small_peak = full.peak_mb, at[FULL_LOAD, small].peak_mb
     rows_growth = full.rows / at[FULL_LOAD, small].rows
     dbt_growth = at[DBT_BUILD, large].seconds / at[DBT_BUILD, small].seconds
+    run = {
+        name: {f.scale: f for f in figures if f.name == SCHEDULED + name}
+        for name in ("full", "nothing changed", "1 % changed", "new as-of day")
+    }
+    unchanged = max(f.seconds for f in run["nothing changed"].values())
+    unchanged_growth = run["nothing changed"][large].seconds / run["nothing changed"][small].seconds
+    at_625 = [scale for scale in run["full"] if scale >= 625] or [large]
+    changed = max(run["1 % changed"][x].seconds / run["full"][x].seconds for x in at_625)
+    new_day = max(run["new as-of day"][x].seconds / run["full"][x].seconds for x in at_625)
+    publish = {x: f.steps["publish"] for x, f in run["1 % changed"].items()}
     return [
+        ("scheduled run, nothing changed: at most 3 s", f"{unchanged:.1f} s", unchanged <= 3),
+        (f"scheduled run, nothing changed: same at scales {small} and {large} (within 1.25x)",
+         f"{unchanged_growth:.2f}x", unchanged_growth <= 1.25),
+        ("scheduled run, 1 % changed: at most 10 % of a full run (scales from 625)",
+         f"{changed:.0%}", changed <= 0.10),
+        ("scheduled run, new as-of day: at most 15 % of a full run (scales from 625)",
+         f"{new_day:.0%}", new_day <= 0.15),
+        (f"publishing costs the same at scales {small} and {large} (within 1.25x)",
+         f"{publish[small]:.2f} s -> {publish[large]:.2f} s",
+         publish[large] <= 1.25 * max(publish[small], 0.1)),
         ("full extract + load within 2x the COPY limit",
          f"{full.ratio:.2f}x", full.ratio <= 2),
         ("incremental, 1 % changed: at most 15 % of the full load",
@@ -441,7 +490,7 @@ def main() -> None:
     parser.add_argument("--scale", type=int, required=True, help="random profile scale")
     parser.add_argument("--repeat", type=int, default=3, help="runs per figure (median)")
     parser.add_argument(
-        "--stock-repeat", type=int, default=3, help="runs of stock dlt (slow at large scales)"
+        "--stock-repeat", type=int, default=3, help="runs of stock dlt (slow at large scales; 0 leaves it out)"
     )
     args = parser.parse_args()
     if args.scale < 4:

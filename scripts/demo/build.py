@@ -15,11 +15,12 @@ WAREHOUSE_POSTGRES_URL. Warnings (the demo's two ghosts) do not fail it.
 from __future__ import annotations
 
 import argparse
+from dataclasses import replace
 from datetime import date
 
 from dlt_pipelines.exceptions import SourceError, WarehouseError
 from dlt_pipelines.run.history import RunRecord
-from dlt_pipelines.run.scheduled_run import EXIT_CODES, run
+from dlt_pipelines.run.scheduled_run import EXIT_CODES, RunOptions, run
 from dlt_pipelines.sources import sources_configured
 from dlt_pipelines.warehouse import Warehouse
 from scripts.demo import postgres_server
@@ -30,11 +31,11 @@ from scripts.demo.source_databases import source_urls, sources_exist
 DEMO_AS_OF = OBSERVED_AT.date()
 
 
-def build(warehouse: Warehouse, as_of: date | None) -> RunRecord:
+def build(warehouse: Warehouse, options: RunOptions) -> RunRecord:
     """One run on the configured sources, or on the demo sources if none are."""
     if sources_configured():
         print("Extracting the configured source databases.")
-        return run(warehouse, as_of)
+        return run(warehouse, options)
     print("No sources configured (SOURCES__CHEMLINK__CREDENTIALS, ...): building the demo.")
     with postgres_server.running() as server_url:
         if not sources_exist(server_url):
@@ -42,7 +43,7 @@ def build(warehouse: Warehouse, as_of: date | None) -> RunRecord:
             generate(server_url, seed_tables())
         urls = source_urls(server_url)
         demo = {"chemlink": urls.chemlink, "engagement": urls.engagement}
-        return run(warehouse, as_of or DEMO_AS_OF, demo)
+        return run(warehouse, replace(options, as_of=options.as_of or DEMO_AS_OF, credentials=demo))
 
 
 def main() -> None:
@@ -53,10 +54,13 @@ def main() -> None:
         epilog=__doc__.split("\n\n", 1)[1],
     )
     parser.add_argument("--as-of", type=date.fromisoformat, help="report date (YYYY-MM-DD)")
+    parser.add_argument(
+        "--full-refresh", action="store_true", help="rebuild every model from the raw tables"
+    )
     args = parser.parse_args()
     try:
         warehouse = Warehouse.from_env()
-        record = build(warehouse, args.as_of)
+        record = build(warehouse, RunOptions(args.as_of, full_refresh=args.full_refresh))
     except (SourceError, WarehouseError) as error:
         raise SystemExit(f"error: {error}") from None
     if record.status in ("failure", "busy"):

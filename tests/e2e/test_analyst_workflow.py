@@ -59,11 +59,16 @@ def test_every_model_and_every_mart_column_is_described(manifest):
 
 
 def test_every_model_has_a_key_tested_unique_and_not_null(manifest):
+    # not null: a data test, or a constraint the database enforces (marts)
     tests: dict[str, set[tuple[str, str | None]]] = {}
     for node in manifest["nodes"].values():
         if node["resource_type"] == "test" and node.get("attached_node"):
             test = (node["test_metadata"]["name"], node.get("column_name"))
             tests.setdefault(node["attached_node"].split(".")[-1], set()).add(test)
+    for name, model in models(manifest).items():
+        for column, spec in model["columns"].items():
+            if any(c["type"] == "not_null" for c in spec.get("constraints", [])):
+                tests.setdefault(name, set()).add(("not_null", column))
     untested = [
         name
         for name in models(manifest)

@@ -107,13 +107,9 @@ def test_killed_during_extract_holds_no_lock_and_loses_nothing(sources, publishe
     assert recovered.returncode == WARNING
     assert "had died; its lock is reclaimed" in recovered.stdout
     # the refused run never started; the killed one is closed as abandoned
-    assert [r["status"] for r in run_history(published)] == [
-        "warning",
-        "abandoned",
-        "warning",
-    ]
-    assert rows(published, "select status from ops.run_history order by started_at") == [
-        ("warning",),
+    # (after the two runs that made the published warehouse)
+    assert [r["status"] for r in run_history(published)][-2:] == ["abandoned", "warning"]
+    assert rows(published, "select status from ops.run_history order by started_at")[-2:] == [
         ("abandoned",),
         ("warning",),
     ]
@@ -190,9 +186,9 @@ def test_unreachable_source_damages_nothing_and_the_next_run_catches_up(sources,
 def test_a_wiped_working_folder_costs_no_full_reload(sources, published):
     # every run works in a fresh temporary folder: state comes from the warehouse
     assert scheduled_run(published, sources).returncode == WARNING
-    first, second = run_history(published)
+    first, *_, last = run_history(published)
     assert first["rows_loaded"]["engagement.comments"] == 2500
-    assert second["rows_loaded"].get("engagement.comments", 0) == 0  # nothing changed
+    assert last["rows_loaded"].get("engagement.comments", 0) == 0  # nothing changed
     expected = source_counts(sources)
     assert raw_counts(published, expected) == expected
 

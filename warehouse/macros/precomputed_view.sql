@@ -3,7 +3,13 @@
     own schema (marts) reads that table (a reader that needs an order sorts:
     a view over a table promises none). BI tools see views with contracts; a
     query costs a scan of a few dozen rows, not an aggregation over every
-    event. -#}
+    event.
+
+    A build replaces the table's rows in place, keeping the view and its
+    comments, as long as the mart's contract and descriptions are those the
+    table was made for (their fingerprint is the table's comment); otherwise,
+    and on --full-refresh, it makes the table and the view anew and stores
+    the descriptions as comments (persist_docs). -#}
 {% materialization precomputed_view, default %}
 
     {%- set target_view = this.incorporate(type='view') -%}
@@ -13,22 +19,41 @@
         identifier=this.identifier,
         type='table',
     ) -%}
+    {%- set fingerprint = mart_fingerprint(model) -%}
+    {%- set in_place = not should_full_refresh()
+        and load_cached_relation(target_view) is not none
+        and load_cached_relation(storage) is not none
+        and table_comment(storage) == fingerprint -%}
 
     {{ run_hooks(pre_hooks, inside_transaction=False) }}
     {{ run_hooks(pre_hooks, inside_transaction=True) }}
 
-    {% do adapter.create_schema(storage) %}
-    {{ drop_relation_if_exists(load_cached_relation(storage)) }}
-    {{ drop_relation_if_exists(load_cached_relation(target_view)) }}
+    {% if in_place %}
+        {{ get_assert_columns_equivalent(sql) }}
+        {#- truncate, not delete: the table fills again in the model's order,
+            as a table made anew does -#}
+        {% call statement('main') -%}
+            truncate table {{ storage }}
+        {%- endcall %}
+        {% call statement('insert_rows') -%}
+            insert into {{ storage }} {{ get_select_subquery(sql) }}
+        {%- endcall %}
+    {% else %}
+        {% do adapter.create_schema(storage) %}
+        {{ drop_relation_if_exists(load_cached_relation(target_view)) }}
+        {{ drop_relation_if_exists(load_cached_relation(storage)) }}
+        {% call statement('main') -%}
+            {{ get_create_table_as_sql(False, storage, sql) }}
+        {%- endcall %}
+        {% call statement('publish_view') -%}
+            create view {{ target_view }} as select * from {{ storage }}
+        {%- endcall %}
+        {% do persist_docs(target_view, model) %}
+        {% call statement('fingerprint') -%}
+            comment on table {{ storage }} is '{{ fingerprint }}'
+        {%- endcall %}
+    {% endif %}
 
-    {% call statement('main') -%}
-        {{ get_create_table_as_sql(False, storage, sql) }}
-    {%- endcall %}
-    {% call statement('publish_view') -%}
-        create view {{ target_view }} as select * from {{ storage }}
-    {%- endcall %}
-
-    {% do persist_docs(target_view, model) %}
     {{ run_hooks(post_hooks, inside_transaction=True) }}
     {{ adapter.commit() }}
     {{ run_hooks(post_hooks, inside_transaction=False) }}
@@ -36,3 +61,42 @@
     {{ return({'relations': [target_view, storage]}) }}
 
 {% endmaterialization %}
+
+{#- What the table and its view were made for: the contract (columns and
+    types) and the descriptions stored as comments. -#}
+{% macro mart_fingerprint(model) -%}
+    {%- set descriptions = [model.description] -%}
+    {%- for column in model.columns.values() -%}
+        {%- do descriptions.append(column.name ~ ':' ~ column.description) -%}
+    {%- endfor -%}
+    {{ return('precomputed ' ~ local_md5(
+        model.contract.checksum ~ descriptions | join('|')
+    )) }}
+{%- endmacro %}
+
+{#- The comment on a table, '' when it has none. -#}
+{% macro table_comment(relation) -%}
+    {{ return(adapter.dispatch('table_comment')(relation)) }}
+{%- endmacro %}
+
+{% macro default__table_comment(relation) -%}
+    {%- call statement('table_comment', fetch_result=True) -%}
+        select coalesce(obj_description(
+            to_regclass('{{ relation.schema }}.{{ relation.identifier }}'),
+            'pg_class'
+        ), '')
+    {%- endcall -%}
+    {{ return(load_result('table_comment').table.rows[0][0]) }}
+{%- endmacro %}
+
+{% macro duckdb__table_comment(relation) -%}
+    {%- call statement('table_comment', fetch_result=True) -%}
+        select coalesce(max(comment), '')
+        from duckdb_tables()
+        where
+            database_name = '{{ relation.database }}'
+            and schema_name = '{{ relation.schema }}'
+            and table_name = '{{ relation.identifier }}'
+    {%- endcall -%}
+    {{ return(load_result('table_comment').table.rows[0][0]) }}
+{%- endmacro %}

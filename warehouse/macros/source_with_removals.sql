@@ -1,12 +1,17 @@
 {#- A source table with the removal its rows may carry: `removed_at` is when
     the pipeline found the row gone from the source (a hard delete), NULL
-    while it exists. dlt_pipelines/sources/key_findings.py records them.
-    The subquery has an alias: PostgreSQL before 16 requires one. -#}
+    while it exists (dlt_pipelines/sources/key_findings.py records them);
+    and `change_load_id`, the dlt load that last changed the row or its
+    removal, which the incremental models follow. The subquery has an
+    alias: PostgreSQL before 16 requires one. -#}
 {% macro source_with_removals(source_name, table_name, key='id') -%}
     (
         select
             source_rows.*,
-            removals.detected_at as removed_at
+            removals.detected_at as removed_at,
+            -- greatest() skips NULLs on both engines: rows never found removed
+            greatest(source_rows._dlt_load_id, removals._dlt_load_id)
+                as change_load_id
         from {{ source(source_name, table_name) }} as source_rows
         left join {{ source(source_name, 'source_key_findings') }} as removals
             on

@@ -21,7 +21,7 @@ duplicates as (
         row_id,
         copies
     from chemlink_findings
-    where finding = 'duplicate_at_source'
+    where finding = 'duplicate_at_source' and not is_cleared
     union all
     select
         'engagement' as source_name,
@@ -29,7 +29,7 @@ duplicates as (
         row_id,
         copies
     from engagement_findings
-    where finding = 'duplicate_at_source'
+    where finding = 'duplicate_at_source' and not is_cleared
 )
 
 select * from duplicates

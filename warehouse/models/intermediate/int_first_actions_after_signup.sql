@@ -1,6 +1,19 @@
 -- Each live ChemLink person's first action after signing up: anything done
--- in either product except a profile update, up to the end of the as-of
--- date. Persons who never acted have no row.
+-- in either product except a profile update. Persons who never acted have
+-- no row. Whatever the as-of date: a mart that reports as of a day counts
+-- the first action only if it came before that day ended (before, the
+-- person had not acted yet).
+--
+-- Incremental by person: a build recomputes the persons whose events or
+-- ChemLink row changed since the last one (macros/incremental.sql).
+
+{{ config(
+    materialized='incremental',
+    unique_key='person_id',
+    incremental_strategy='delete+insert',
+    on_schema_change='fail',
+    post_hook="delete from {{ this }} where first_action_at is null",
+) }}
 
 with
 
@@ -8,37 +21,69 @@ persons as (
     select * from {{ ref('int_persons_unioned') }}
 ),
 
-events as (
-    select * from {{ ref('int_activity_events_unioned') }}
+chemlink_persons as (
+    select * from {{ ref('stg_chemlink__persons') }}
+),
+
+tracked_events as (
+    select * from {{ ref('int_activity_events_tracked') }}
+),
+
+-- every person on a first build; then those whose events or ChemLink row
+-- changed since the last
+persons_to_build as (
+    select person_id from tracked_events {{ changed_rows() }}
+    union
+    select person_id from chemlink_persons {{ changed_rows() }}
 ),
 
 actions_after_signup as (
     select
         persons.person_id,
-        events.activity_type,
-        events.occurred_at,
+        tracked_events.activity_type,
+        tracked_events.occurred_at,
         row_number() over (
             partition by persons.person_id
-            order by events.occurred_at, events.activity_type
+            order by tracked_events.occurred_at, tracked_events.activity_type
         ) as action_number
-    from persons
-    inner join events
+    from persons_to_build
+    inner join persons
+        on persons_to_build.person_id = persons.person_id
+    inner join tracked_events
         on
-            persons.person_id = events.person_id
-            and persons.signed_up_at <= events.occurred_at
+            persons.person_id = tracked_events.person_id
+            and persons.signed_up_at <= tracked_events.occurred_at
     where
         persons.is_live
-        and events.activity_type != 'profile_update'
-        and events.occurred_at < {{ as_of_end() }}
+        and tracked_events.is_live
+        and tracked_events.activity_type != 'profile_update'
 ),
 
+changes_seen as (
+    select
+        persons_to_build.person_id,
+        max(tracked_events.change_load_id) as change_load_id
+    from persons_to_build
+    inner join tracked_events
+        on persons_to_build.person_id = tracked_events.person_id
+    group by persons_to_build.person_id
+),
+
+-- a person without an action gets a row without one, which replaces any
+-- first action they had (the post-hook then drops it)
 final as (
     select
-        person_id,
-        activity_type as first_action_type,
-        occurred_at as first_action_at
-    from actions_after_signup
-    where action_number = 1
+        persons_to_build.person_id,
+        first_actions.activity_type as first_action_type,
+        first_actions.occurred_at as first_action_at,
+        changes_seen.change_load_id
+    from persons_to_build
+    left join actions_after_signup as first_actions
+        on
+            persons_to_build.person_id = first_actions.person_id
+            and first_actions.action_number = 1
+    left join changes_seen
+        on persons_to_build.person_id = changes_seen.person_id
 )
 
 select * from final

@@ -9,8 +9,10 @@ persons as (
     select * from {{ ref('int_persons_unioned') }}
 ),
 
+-- a first action after the as-of date had not happened yet
 first_actions as (
     select * from {{ ref('int_first_actions_after_signup') }}
+    where first_action_at < {{ as_of_end() }}
 ),
 
 report_months as (

@@ -19,8 +19,10 @@ events as (
     select * from {{ ref('int_activity_events_unioned') }}
 ),
 
+-- a first action after the as-of date had not happened yet
 first_actions as (
     select * from {{ ref('int_first_actions_after_signup') }}
+    where first_action_at < {{ as_of_end() }}
 ),
 
 live_persons as (

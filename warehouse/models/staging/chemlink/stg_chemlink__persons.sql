@@ -17,7 +17,8 @@ renamed as (
         {{ to_utc('deleted_at') }} as deleted_at,
         deleted_at is not null as is_deleted,
         {{ to_utc('removed_at') }} as removed_at,
-        removed_at is not null as is_removed
+        removed_at is not null as is_removed,
+        change_load_id
     from source
 )
 

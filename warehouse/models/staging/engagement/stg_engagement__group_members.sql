@@ -17,7 +17,8 @@ renamed as (
         confirmed_at is not null as is_confirmed,
         deleted_at is not null as is_deleted,
         {{ to_utc('removed_at') }} as removed_at,
-        removed_at is not null as is_removed
+        removed_at is not null as is_removed,
+        change_load_id
     from source
 )
 

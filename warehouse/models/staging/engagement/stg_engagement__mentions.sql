@@ -13,7 +13,8 @@ renamed as (
         mentioned_by_person_id,
         {{ to_utc('created_at') }} as created_at,
         {{ to_utc('removed_at') }} as removed_at,
-        removed_at is not null as is_removed
+        removed_at is not null as is_removed,
+        change_load_id
     from source
 )
 

@@ -15,7 +15,8 @@ renamed as (
         {{ to_utc('created_at') }} as created_at,
         {{ to_utc('resolved_at') }} as resolved_at,
         {{ to_utc('removed_at') }} as removed_at,
-        removed_at is not null as is_removed
+        removed_at is not null as is_removed,
+        change_load_id
     from source
 )
 

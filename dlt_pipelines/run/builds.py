@@ -1,0 +1,149 @@
+"""What each of the two builds (publish.py) was built from, and so what a
+run must build.
+
+Beside the warehouse, `<warehouse>.builds/<build>/` keeps, per build:
+`marker.json` (the newest dlt load it includes, its as-of date and dbt vars,
+its tests' outcome), `state/manifest.json` (the dbt project it was built
+with) and `target/` (dbt's artifacts and logs, and its partial parse, which
+saves a run the parse while the project and the vars stay the same).
+
+A run that loaded no rows, for the same as-of date and vars, into a
+warehouse whose build already includes every load, has nothing to build.
+Otherwise it builds the intermediate tables and the marts; the staging
+models only when their code changed (a view follows its table by itself);
+and runs the data tests of what it built, the tests of the staging models
+whose tables changed since the build it replaces, and the cross-source
+checks. Without a marker, a state or the runs since (a first build, a
+--full-refresh, a lost folder), it builds everything. Tests of the code
+rather than the data (CODE_INVARIANTS, and dbt's unit tests) are for
+`make test`, not for scheduled runs.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from dlt_pipelines.run.history import RunHistory
+from dlt_pipelines.sources import TABLES
+from dlt_pipelines.warehouse import Warehouse
+
+MODELS_EVERY_BUILD = [
+    "path:models/intermediate,config.materialized:table",
+    "path:models/intermediate,config.materialized:incremental",
+    "path:models/marts",
+    "state:modified+",
+    "no_duplicate_keys_at_source",
+    "stg_chemlink__loads,resource_type:test",
+    "stg_engagement__loads,resource_type:test",
+]
+# Tests of the models' code rather than of the data: zero-filled windows have
+# their row counts, derived columns their accepted values whatever the data.
+# `make test` runs them (tests/e2e/test_model_logic.py), as it runs dbt's
+# unit tests; the scheduled runs do not.
+CODE_INVARIANTS = [
+    "test_name:row_count",
+    "test_name:accepted_values,path:models/intermediate",
+    "test_name:accepted_values,path:models/marts",
+]
+FINDINGS = "source_key_findings"  # a finding changes every staging model of its source
+
+
+@dataclass(frozen=True)
+class BuildMarker:
+    """What a build includes, and how its tests went."""
+
+    run_id: str
+    built_through: str  # the newest dlt load it includes ('' for none)
+    as_of_date: str
+    dbt_vars: dict
+    status: str  # success or warning
+    problems: list[str]
+    unsynced_persons: int  # uuids not yet known to ChemLink: their status can change
+
+    def includes(self, newest_load: str, as_of_date: str, dbt_vars: dict) -> bool:
+        """Tell whether this build already is what a build now would give, if
+        no rows have come since `newest_load`."""
+        return (
+            self.built_through == newest_load
+            and self.as_of_date == as_of_date
+            and self.dbt_vars == dbt_vars
+            and self.unsynced_persons == 0
+        )
+
+
+class Builds:
+    """The records of both builds of one warehouse."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+
+    def marker(self, build: str) -> BuildMarker | None:
+        """The build's marker, if it has one."""
+        path = self.folder / build / "marker.json"
+        return BuildMarker(**json.loads(path.read_text())) if path.exists() else None
+
+    def save(self, build: str, marker: BuildMarker) -> None:
+        """Record what the build now includes."""
+        (self.folder / build).mkdir(parents=True, exist_ok=True)
+        (self.folder / build / "marker.json").write_text(json.dumps(asdict(marker)))
+
+    def target_dir(self, build: str) -> Path:
+        """Where dbt writes when building it."""
+        return self.folder / build / "target"
+
+    def state_dir(self, build: str) -> Path:
+        """The dbt project the build was last built with."""
+        return self.folder / build / "state"
+
+    def keep_state(self, build: str) -> None:
+        """After a successful build: its project is the state to compare with."""
+        self.state_dir(build).mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(
+            self.target_dir(build) / "manifest.json", self.state_dir(build) / "manifest.json"
+        )
+
+    def swap(self, first: str, second: str) -> None:
+        """Exchange two builds' records (PostgreSQL swaps the builds' names)."""
+        swap = self.folder / f"{first}.swap"
+        for old, new in ((first, swap.name), (second, first), (swap.name, second)):
+            if (self.folder / old).exists():
+                (self.folder / old).rename(self.folder / new)
+
+
+def dbt_selection(builds: Builds, build: str, history: RunHistory) -> list[str]:
+    """The dbt arguments that select what a build must rebuild and test ([]
+    for everything): see the module's docstring. The journal, this run last,
+    says which tables changed since the build was last built."""
+    marker = builds.marker(build)
+    runs = history.records()
+    run_ids = [run.run_id for run in runs]
+    state = builds.state_dir(build)
+    if marker is None or marker.run_id not in run_ids or not (state / "manifest.json").exists():
+        return []
+    since = runs[run_ids.index(marker.run_id) + 1 :]
+    changed = {table for run in since for table, rows in run.rows_loaded.items() if rows}
+    staging_tests = [
+        f"stg_{source}__{table.name},resource_type:test"
+        for source, tables in TABLES.items()
+        for table in tables
+        if f"{source}.{table.name}" in changed or f"{source}.{FINDINGS}" in changed
+    ]
+    return ["--select", *MODELS_EVERY_BUILD, *staging_tests, "--state", str(state)]
+
+
+def newest_load(warehouse: Warehouse) -> str:
+    """The newest dlt load of either source in the warehouse ('' for none)."""
+    if warehouse.target == "duckdb" and not warehouse.duckdb_path.exists():
+        return ""
+    loaded = warehouse.query(
+        "select table_schema from information_schema.tables"
+        " where table_name = '_dlt_loads' and table_schema in ('raw_chemlink', 'raw_engagement')"
+    )[1]
+    newest = [
+        warehouse.query(f"select max(load_id) from {schema}._dlt_loads")[1][0][0]
+        for (schema,) in loaded
+    ]
+    return max(filter(None, newest), default="")
