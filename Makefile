@@ -14,7 +14,7 @@ RUN_ARGS = $(if $(AS_OF),--as-of $(AS_OF)) $(if $(FULL_REFRESH),--full-refresh)
 DEV_DBT = $(BIN)/python -m scripts.tools.dev_dbt $(if $(AS_OF),--as-of $(AS_OF))
 
 .DEFAULT_GOAL := help
-.PHONY: help install lock browser postgres15 build run dashboard docs changed test test-fast bench lint lint-check query dbt stop clean
+.PHONY: help install lock browser postgres15 build run dashboard docs changed metrics metric test test-fast bench lint lint-check query dbt stop clean
 
 help: ## list the targets
 	@awk -F ':.*## ' '/^[a-z0-9-]+:.*## / {printf "  make %-11s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -44,6 +44,12 @@ dashboard: $(INSTALLED) ## render the dashboard from the marts: data/dashboard.h
 docs: $(INSTALLED) ## build and serve dbt's docs site on http://localhost:8080
 	$(DEV_DBT) -- docs generate
 	$(DEV_DBT) -- docs serve --port 8080 --no-browser
+
+metrics: $(INSTALLED) ## list the metrics of the semantic layer, with their definitions
+	$(BIN)/python -m scripts.tools.metrics list
+
+metric: $(INSTALLED) ## query metrics by name, as of the published build: make metric ARGS="--metrics mau --group-by metric_time__month"
+	$(BIN)/python -m scripts.tools.metrics query $(ARGS)
 
 changed: $(INSTALLED) ## before pushing: build and test only the models you changed, and what depends on them
 	$(BIN)/python -m scripts.tools.check_changes

@@ -128,6 +128,23 @@ class Warehouse:
         finally:
             conn.close()
 
+    def execute(self, statements: list[str]) -> None:
+        """Run `statements` in one transaction, writing."""
+        if self.target == "duckdb":
+            with duckdb.connect(str(self.duckdb_path)) as conn:
+                conn.execute("begin")
+                for statement in statements:
+                    conn.execute(statement)
+                conn.execute("commit")
+            return
+        conn = self.connect()
+        try:
+            with conn, conn.cursor() as cursor:
+                for statement in statements:
+                    cursor.execute(statement)
+        finally:
+            conn.close()
+
     def describe(self) -> str:
         """Where the warehouse is, without credentials."""
         if self.target == "duckdb":

@@ -35,6 +35,7 @@ def load_sources(
     ('chemlink.persons': 3). `credentials` ({source: URL}) overrides the
     configured ones (the demo uses it). The sources load side by side, each in
     its own pipeline and thread (the machine's cores work on both at once)."""
+    add_missing_load_ids(warehouse)
     with (
         tempfile.TemporaryDirectory(prefix="dlt-pipelines-") as pipelines_dir,
         warehouse.destination() as destination,
@@ -48,6 +49,36 @@ def load_sources(
         for name, run in runs.items():
             loaded |= {f"{name}.{table}": rows for table, rows in run.result().items()}
     return loaded
+
+
+def add_missing_load_ids(warehouse: Warehouse) -> None:
+    """Give `_dlt_load_id` to raw tables loaded before every row carried it
+    (warehouses made before incremental builds): the newest completed load
+    of their source, as if all their rows had come in it. dlt cannot add a
+    NOT NULL column to a table that has rows (nor to its merge staging
+    table), and the staging models read it. A no-op on every later run."""
+    if warehouse.target == "duckdb" and not warehouse.duckdb_path.exists():
+        return
+    _, tables = warehouse.query(
+        "select table_schema, table_name from information_schema.tables as tables"
+        " where table_schema in ('raw_chemlink', 'raw_engagement',"
+        " 'raw_chemlink_staging', 'raw_engagement_staging')"
+        " and table_name not like '!_dlt!_%' escape '!'"
+        " and table_type = 'BASE TABLE'"
+        " and table_name not in (select table_name from information_schema.columns"
+        "   where table_schema = tables.table_schema and column_name = '_dlt_load_id')"
+    )
+    warehouse.execute(
+        [
+            statement
+            for schema, table in tables
+            for statement in (
+                f'alter table {schema}."{table}" add column _dlt_load_id varchar',
+                f'update {schema}."{table}" set _dlt_load_id = (select max(load_id)'
+                f" from {schema.removesuffix('_staging')}._dlt_loads where status = 0)",
+            )
+        ]
+    )
 
 
 def _load_source(

@@ -179,7 +179,9 @@ def _build(
     selection = [] if options.full_refresh else dbt_selection(builds, slot.name, history)
     arguments = ["build", *selection, "--exclude-resource-type", "unit_test"]
     arguments += ["--exclude", *CODE_INVARIANTS]
-    arguments += ["--full-refresh"] if options.full_refresh else []
+    # everything is built from scratch: a build without a known past (its
+    # first, a lost folder, a warehouse of an older version) trusts no table
+    arguments += [] if selection else ["--full-refresh"]
     _log(record, f"dbt build: {'what changed' if selection else 'every model'}, and its tests")
     built = run_dbt(
         arguments,

@@ -192,7 +192,7 @@ def _changes(table: str, round_number: int) -> list[str]:
     """The statements that change 1 % of one table's rows: in insert-only
     tables, new rows; elsewhere 0.5 % updated, 0.25 % soft-deleted (resolved,
     for reports; updated again where there is no deleted_at) and 0.25 % new."""
-    bucket = f"mod(abs(hashtext(id::text)) + {round_number}, 400)"
+    bucket = f"mod(abs(hashtext(id::text)::bigint) + {round_number}, 400)"
     columns, values = NEW_ROWS[table]
     insert = f"insert into {table} ({columns}) select {values} from {table} where {bucket}"
     if table in INSERT_ONLY:
@@ -490,7 +490,10 @@ def main() -> None:
     parser.add_argument("--scale", type=int, required=True, help="random profile scale")
     parser.add_argument("--repeat", type=int, default=3, help="runs per figure (median)")
     parser.add_argument(
-        "--stock-repeat", type=int, default=3, help="runs of stock dlt (slow at large scales; 0 leaves it out)"
+        "--stock-repeat",
+        type=int,
+        default=3,
+        help="runs of stock dlt (slow at large scales; 0 leaves it out)",
     )
     args = parser.parse_args()
     if args.scale < 4:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import http.server
 import json
+import shutil
 import signal
 import threading
 import time
@@ -191,6 +192,31 @@ def test_a_wiped_working_folder_costs_no_full_reload(sources, published):
     assert last["rows_loaded"].get("engagement.comments", 0) == 0  # nothing changed
     expected = source_counts(sources)
     assert raw_counts(published, expected) == expected
+
+
+def test_a_warehouse_of_the_previous_version_upgrades_in_its_next_run(sources, published):
+    # before incremental builds, raw rows had no _dlt_load_id, the first
+    # actions no change_load_id, and no build was recorded beside the file
+    before = contents(published)
+    for slot in (published.duckdb_path.parent / ".slots").iterdir():
+        with duckdb.connect(str(slot / published.duckdb_path.name)) as conn:
+            tables = conn.execute(
+                "select table_schema, table_name from information_schema.columns"
+                " where column_name = '_dlt_load_id' and table_schema like 'raw%'"
+                " and table_name not like '!_dlt!_%' escape '!'"
+            ).fetchall()
+            for schema, table in tables:
+                conn.execute(f"alter table {schema}.{table} drop column _dlt_load_id")
+            conn.execute(
+                "alter table intermediate.int_first_actions_after_signup drop column change_load_id"
+            )
+    shutil.rmtree(published.run_file(".builds"))
+    run = scheduled_run(published, sources)
+    assert run.returncode == WARNING, run.stdout[-3000:]
+    assert rows(published, "select count(*) from raw_engagement.posts where _dlt_load_id is null") == [
+        (0,)
+    ]
+    assert contents(published) == before
 
 
 def test_added_column_flows_through_to_raw(sources, published):

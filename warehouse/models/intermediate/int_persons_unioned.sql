@@ -29,6 +29,7 @@ chemlink_persons as (
         person_id,
         chemlink_person_id,
         account_type,
+        country_code,
         created_at as signed_up_at,
         updated_at as profile_updated_at,
         case
@@ -55,6 +56,7 @@ persons_missing_in_chemlink as (
         uuids_only_engagement_knows.person_id,
         cast(null as {{ dbt.type_bigint() }}) as chemlink_person_id,
         cast(null as {{ dbt.type_string() }}) as account_type,
+        cast(null as {{ dbt.type_string() }}) as country_code,
         cast(null as {{ dbt.type_timestamp() }}) as signed_up_at,
         cast(null as {{ dbt.type_timestamp() }}) as profile_updated_at,
         case

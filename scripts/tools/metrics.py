@@ -1,0 +1,264 @@
+"""Metrics by name: dbt's semantic layer (MetricFlow) over the published warehouse.
+
+    python -m scripts.tools.metrics list        (make metrics)
+    python -m scripts.tools.metrics query --metrics mau --group-by metric_time__month
+                                                (make metric ARGS="...")
+    python -m scripts.tools.metrics check       (every metric against its marts)
+
+The metrics are declared in warehouse/models/semantic/. A query reports as
+the marts do: as of the published build's as-of date (or --as-of), nothing
+after the end of that UTC day, over the marts' window (the 30 days or 12
+months ending with it) unless --start-time says otherwise; every other
+option goes to `mf query` as it is (--order, --csv, --explain, --where, ...).
+
+`check` queries each metric the way its `meta.agrees_with` says (which mart,
+which columns) and compares every row with the mart: a metric and its mart
+cannot drift apart unnoticed. The warehouse is opened read-only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+from dlt_pipelines.run.builds import Builds
+from dlt_pipelines.run.dbt import PROJECT_DIR, run_dbt
+from dlt_pipelines.run.publish import published_slot
+from dlt_pipelines.warehouse import Warehouse
+
+MF = Path(sys.executable).with_name("mf")
+# the cut every query gets: nothing after the as-of date, as in the marts
+AS_OF_CUT = "{{{{ TimeDimension('metric_time', 'day') }}}} <= '{as_of}'"
+
+
+@dataclass(frozen=True)
+class SemanticLayer:
+    """The semantic layer of one warehouse as of its published date: a dbt
+    project shell (`<warehouse>.metrics/`) holding the profile and the
+    semantic manifest that `mf` reads, and the environment it connects with."""
+
+    warehouse: Warehouse
+    as_of: date
+    project: Path
+
+    @classmethod
+    def prepare(cls, warehouse: Warehouse, as_of: date | None = None) -> SemanticLayer:
+        """Parse the project for this warehouse; the as-of date defaults to the
+        published build's."""
+        as_of = as_of or published_as_of(warehouse)
+        project = warehouse.run_file(".metrics")
+        project.mkdir(parents=True, exist_ok=True)
+        for name in ("dbt_project.yml", "profiles.yml"):
+            shutil.copy(PROJECT_DIR / name, project / name)
+        parsed = run_dbt(["parse", "--quiet"], warehouse, as_of, target_dir=project / "target")
+        if parsed.failed:
+            raise SystemExit(f"dbt parse failed: {parsed.cause()}")
+        return cls(warehouse, as_of, project)
+
+    def env(self) -> dict[str, str]:
+        """What `mf` runs with: the warehouse (read-only) and the project shell."""
+        return (
+            os.environ
+            | self.warehouse.dbt_env()
+            | {
+                "WAREHOUSE_DUCKDB_ACCESS_MODE": "read_only",
+                "DBT_PROJECT_DIR": str(self.project),
+                "DBT_PROFILES_DIR": str(self.project),
+            }
+        )
+
+    def metrics(self) -> list[dict]:
+        """Every metric of the semantic manifest, by name."""
+        manifest = json.loads((self.project / "target" / "semantic_manifest.json").read_text())
+        return sorted(manifest["metrics"], key=lambda metric: metric["name"])
+
+    def window_start(self, group_by: list[str]) -> date:
+        """The marts' window: 30 days when grouped by day, else 12 months."""
+        if "metric_time__day" in group_by:
+            return self.as_of - timedelta(days=29)
+        months = self.as_of.year * 12 + self.as_of.month - 1 - 11
+        return date(months // 12, months % 12 + 1, 1)
+
+
+def published_as_of(warehouse: Warehouse) -> date:
+    """The as-of date of the build readers see; a clear error before any."""
+    slot = published_slot(warehouse)
+    marker = Builds(warehouse.run_file(".builds")).marker(slot) if slot else None
+    if marker is None:
+        raise SystemExit(
+            f"no published build in {warehouse.describe()}: run `make build` first "
+            "(or give --as-of)"
+        )
+    return date.fromisoformat(marker.as_of_date)
+
+
+def mf_query_arguments(layer: SemanticLayer, arguments: list[str]) -> list[str]:
+    """`mf query` arguments with the as-of cut and, unless given, the window."""
+    options = argparse.ArgumentParser(add_help=False)
+    options.add_argument("--group-by", default="")
+    options.add_argument("--where", default=None)
+    options.add_argument("--start-time", default=None)
+    known, rest = options.parse_known_args(arguments)
+    group_by = [name for name in known.group_by.split(",") if name]
+    where = AS_OF_CUT.format(as_of=layer.as_of.isoformat())
+    if known.where:
+        where = f"({known.where}) and {where}"
+    start = known.start_time or layer.window_start(group_by).isoformat()
+    grouped = ["--group-by", ",".join(group_by)] if group_by else []
+    return ["query", *rest, *grouped, "--where", where, "--start-time", start,
+            "--end-time", layer.as_of.isoformat()]  # fmt: skip
+
+
+def list_metrics(layer: SemanticLayer) -> None:
+    """Print every metric with its definition."""
+    print(f"Metrics of {layer.warehouse.describe()}, as of {layer.as_of}:\n")
+    for metric in layer.metrics():
+        print(f"{metric['name']}  ({metric['type']}): {metric['label']}")
+        print(f"    {metric['description']}\n")
+    print('Query one: make metric ARGS="--metrics mau --group-by metric_time__month"')
+
+
+def query(layer: SemanticLayer, arguments: list[str]) -> int:
+    """Run `mf query` on the warehouse; its exit code."""
+    command = [str(MF), *mf_query_arguments(layer, arguments)]
+    return subprocess.run(command, cwd=layer.project, env=layer.env(), check=False).returncode
+
+
+# --- check: every metric against its marts ----------------------------------
+
+
+@dataclass(frozen=True)
+class Agreement:
+    """One `meta.agrees_with` entry: a metric queried with `columns`' semantic
+    names (and `where`, dimension: value) equals the mart's columns (SQL on
+    the mart) row by row."""
+
+    metric: str
+    mart: str
+    columns: dict[str, str]  # semantic name (the metric, its group-by) -> SQL on the mart
+    where: dict[str, str]
+
+    @property
+    def filters(self) -> list[str]:
+        """`where` as MetricFlow filters."""
+        return [f"{{{{ Dimension('{name}') }}}} = '{value}'" for name, value in self.where.items()]
+
+    @property
+    def group_by(self) -> list[str]:
+        """The dimensions of the query."""
+        return [name for name in self.columns if name != self.metric]
+
+
+def agreements(layer: SemanticLayer) -> list[Agreement]:
+    """Every metric's `agrees_with`, in metric order."""
+    return [
+        Agreement(metric["name"], entry["mart"], entry["columns"], entry.get("where", {}))
+        for metric in layer.metrics()
+        for entry in metric["config"]["meta"].get("agrees_with", [])
+    ]
+
+
+def normalized(value):
+    """A value as both sides compare it: periods as dates, numbers rounded."""
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, Decimal | float):
+        return round(float(value), 2)
+    return value
+
+
+def compare(layer: SemanticLayer, configuration, agreement: Agreement) -> tuple[int, list[str]]:
+    """How many mart rows were compared, and the rows where the metric and
+    its mart differ (both read through MetricFlow's connection); the first
+    column is the period. A key the metric has no row for must be 0 or NULL
+    in the mart (nothing happened); a key the mart has no row for must be 0
+    or NULL in the metric (outside its categories)."""
+    from metricflow.engine.metricflow_engine import MetricFlowQueryRequest
+
+    names = [*agreement.group_by, agreement.metric]
+    rows = configuration.sql_client.query(
+        f"select {', '.join(agreement.columns[name] for name in names)} from marts.{agreement.mart}"
+    ).rows
+    mart = {tuple(map(normalized, row[:-1])): normalized(row[-1]) for row in rows}
+    start = min(key[0] for key in mart)
+    where = [AS_OF_CUT.format(as_of=layer.as_of.isoformat())]
+    result = configuration.mf.query(
+        MetricFlowQueryRequest.create(
+            metric_names=[agreement.metric],
+            group_by_names=agreement.group_by,
+            where_constraints=where + agreement.filters,
+            time_constraint_start=datetime.combine(start, datetime.min.time()),
+            time_constraint_end=datetime.combine(layer.as_of, datetime.min.time()),
+        )
+    ).result_df
+    positions = [result.column_names.index(name) for name in names]
+    metric = {
+        key: value
+        for key, value in (
+            (tuple(normalized(row[i]) for i in positions[:-1]), normalized(row[positions[-1]]))
+            for row in result.rows
+        )
+        if key[0] >= start
+    }
+    problems = [
+        f"{agreement.metric} vs {agreement.mart} at {', '.join(map(str, key))}:"
+        f" {metric.get(key)} != {mart.get(key)}"
+        for key in sorted(mart.keys() | metric.keys(), key=str)
+        if mart.get(key) != metric.get(key)
+        and not (key not in metric and mart[key] in (0, None))
+        and not (key not in mart and metric[key] in (0, None))
+    ]
+    return len(mart), problems
+
+
+def check(layer: SemanticLayer) -> int:
+    """Compare every metric with its marts; 0 when all agree."""
+    os.environ.update(layer.env())
+    from dbt_metricflow.cli.cli_configuration import CLIConfiguration
+
+    configuration = CLIConfiguration()
+    configuration.setup(configure_file_logging=False)
+    compared, problems = 0, []
+    for agreement in agreements(layer):
+        rows, found = compare(layer, configuration, agreement)
+        compared, problems = compared + rows, problems + found
+        where = "".join(f" where {name} = {value}" for name, value in agreement.where.items())
+        column = f"{agreement.mart}.{agreement.columns[agreement.metric]}"
+        print(f"{'FAIL' if found else 'ok'}: {agreement.metric}{where} = {column} ({rows} rows)")
+    print(*problems, sep="\n")
+    verdict = "every metric agrees with its mart"
+    if problems:
+        verdict = f"{len(problems)} rows differ"
+    print(f"{compared} mart rows compared as of {layer.as_of}: {verdict}")
+    return 1 if problems else 0
+
+
+def main() -> None:
+    """Command line entry point."""
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=__doc__.split("\n\n", 1)[1],
+    )
+    parser.add_argument("command", choices=["list", "query", "check"])
+    parser.add_argument("--as-of", type=date.fromisoformat, help="default: the published build's")
+    args, rest = parser.parse_known_args()
+    layer = SemanticLayer.prepare(Warehouse.from_env(), args.as_of)
+    if args.command == "list":
+        list_metrics(layer)
+    elif args.command == "query":
+        sys.exit(query(layer, rest))
+    else:
+        sys.exit(check(layer))
+
+
+if __name__ == "__main__":
+    main()
