@@ -55,7 +55,7 @@ changed: $(INSTALLED) ## before pushing: build and test only the models you chan
 	$(BIN)/python -m scripts.tools.check_changes
 
 test: lint-check browser postgres15 ## lint, then every test: the fast tier, end-to-end builds, dbt's data and unit tests, the dashboard in chromium
-	$(BIN)/pytest tests/unit tests/e2e
+	$(BIN)/pytest tests/unit tests/e2e --durations=15
 
 test-fast: $(INSTALLED) ## the fast tier only: pure logic, no database (seconds)
 	$(BIN)/pytest tests/unit
