@@ -88,18 +88,23 @@ class Warehouse:
             yield dlt.destinations.postgres(self.postgres.uri())
             return
         self.duckdb_path.parent.mkdir(parents=True, exist_ok=True)
+        connection = self.connect_duckdb(config=DUCKDB_SETTINGS)
         try:
-            connection = duckdb.connect(str(self.duckdb_path), config=DUCKDB_SETTINGS)
+            yield dlt.destinations.duckdb(connection)
+        finally:
+            connection.close()
+
+    def connect_duckdb(self, **options) -> duckdb.DuckDBPyConnection:
+        """A connection to the DuckDB file; a clear error when another
+        process holds it."""
+        try:
+            return duckdb.connect(str(self.duckdb_path), **options)
         except duckdb.IOException as error:
             raise WarehouseError(
                 f"the DuckDB warehouse {self.duckdb_path} is in use by another process "
                 f"({str(error).splitlines()[0]}). Close the program holding it "
                 "(a BI tool, a duckdb shell, another run) and run again; nothing was changed."
             ) from None
-        try:
-            yield dlt.destinations.duckdb(connection)
-        finally:
-            connection.close()
 
     def connect(self):
         """A psycopg2 connection to the PostgreSQL warehouse; a clear error if
@@ -116,7 +121,7 @@ class Warehouse:
     def query(self, sql: str) -> tuple[list[str], list[tuple]]:
         """Column names and rows of `sql`, read-only on either target."""
         if self.target == "duckdb":
-            with duckdb.connect(str(self.duckdb_path), read_only=True) as conn:
+            with self.connect_duckdb(read_only=True) as conn:
                 result = conn.execute(sql)
                 return [d[0] for d in result.description], result.fetchall()
         conn = self.connect()
@@ -131,7 +136,7 @@ class Warehouse:
     def execute(self, statements: list[str]) -> None:
         """Run `statements` in one transaction, writing."""
         if self.target == "duckdb":
-            with duckdb.connect(str(self.duckdb_path)) as conn:
+            with self.connect_duckdb() as conn:
                 conn.execute("begin")
                 for statement in statements:
                     conn.execute(statement)
