@@ -144,12 +144,15 @@ class LocalPostgres:
         return folder
 
     def _initdb(self) -> None:
-        """A new data folder, owned by the server's user."""
+        """A new data folder, owned by the server's user, who can also reach
+        the server's programs (a clone in a private folder, e.g. `mktemp -d`,
+        holds them in its .venv)."""
         self.pgdata.mkdir(parents=True, exist_ok=True)
         if os.geteuid() == 0:
             utils = _pgserver().utils
             user = utils.ensure_user_exists(SYSTEM_USER)
             utils.ensure_prefix_permissions(self.pgdata)
+            utils.ensure_prefix_permissions(bin_dir(self.version))
             os.chown(self.pgdata, user.pw_uid, user.pw_gid)
         self._exec("initdb", "--auth=trust", "--encoding=utf8", "-U", "postgres", "-D", ".")
 
