@@ -10,6 +10,8 @@ INSTALLED := $(VENV)/.installed
 AS_OF ?=
 # make build FULL_REFRESH=1 rebuilds every model from the raw tables
 FULL_REFRESH ?=
+# make test runs pytest on this many workers (pytest-xdist): one per core here
+TEST_WORKERS ?= 2
 RUN_ARGS = $(if $(AS_OF),--as-of $(AS_OF)) $(if $(FULL_REFRESH),--full-refresh)
 DEV_DBT = $(BIN)/python -m scripts.tools.dev_dbt $(if $(AS_OF),--as-of $(AS_OF))
 
@@ -55,7 +57,7 @@ changed: $(INSTALLED) ## before pushing: build and test only the models you chan
 	$(BIN)/python -m scripts.tools.check_changes
 
 test: lint-check browser postgres15 ## lint, then every test: the fast tier, end-to-end builds, dbt's data and unit tests, the dashboard in chromium
-	$(BIN)/pytest tests/unit tests/e2e --durations=15
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadgroup tests/unit tests/e2e --durations=15
 
 test-fast: $(INSTALLED) ## the fast tier only: pure logic, no database (seconds)
 	$(BIN)/pytest tests/unit
@@ -81,7 +83,7 @@ lint: $(INSTALLED) ## fix what can be fixed (ruff, sqlfluff), then check
 lint-check: $(INSTALLED) ## check ruff and sqlfluff, change nothing
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(SQLFLUFF) lint warehouse
+	$(SQLFLUFF) lint warehouse --processes 2
 
 query: $(INSTALLED) ## run SQL on the warehouse, read-only: make query SQL="select ..."
 	$(BIN)/python -m scripts.tools.query "$(SQL)"

@@ -5,21 +5,32 @@ set, otherwise the wheel's PostgreSQL 18 (the newest supported), started
 once for the session under pytest's temporary folder; and Debian's
 PostgreSQL 15 (the oldest, `make postgres15`) for the version tests.
 Warehouses that tests only read are built once per session.
+
+`make test` runs the tests on two pytest-xdist workers, one per core. The
+servers and `runs_template` are made once for all workers (`shared`); a
+test that reads the random or the seed warehouses runs on the worker that
+built them (the groups below). Every database a worker makes carries the
+worker's name.
 """
 
 from __future__ import annotations
 
+import fcntl
 import itertools
 import os
-from collections.abc import Iterator
+import pickle
+import shutil
+import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 
 from dlt_pipelines.warehouse import Warehouse
 from scripts.demo.generate import generate
-from scripts.demo.postgres_server import running
+from scripts.demo.postgres_server import LocalPostgres, stop
 from scripts.demo.random_profile import random_tables
 from scripts.demo.seed_profile import seed_tables
 from scripts.demo.source_databases import SourceUrls
@@ -33,6 +44,8 @@ from tests.helpers import (
     scheduled_run,
 )
 
+# a worker's databases carry its name, should two workers share one server
+WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
 RANDOM_SCALE = 2
 RANDOM_SEED = 7
 OLDEST_POSTGRES, NEWEST_POSTGRES = 15, 18
@@ -41,34 +54,100 @@ OLDEST_POSTGRES, NEWEST_POSTGRES = 15, 18
 FOREIGN_TIME_ZONES = {"TZ": "Asia/Tokyo", "PGTZ": "America/Los_Angeles"}
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Keep the tests that read one session-built warehouse on one worker,
+    so that it is built once."""
+    for item in items:
+        for fixture, group in (
+            ("random_warehouses", "random"),
+            ("seed_sources", "seed"),
+            ("manifest", "seed"),  # dbt's parse, of tests/e2e/test_analyst_workflow.py
+        ):
+            if fixture in getattr(item, "fixturenames", ()):
+                item.add_marker(pytest.mark.xdist_group(group))
+                break
+
+
+SHARED_FOLDER = pytest.StashKey[Path]()
+T = TypeVar("T")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """The session's shared folder, made by the process that starts the workers."""
+    if not hasattr(config, "workerinput"):
+        config.stash[SHARED_FOLDER] = Path(tempfile.mkdtemp(prefix="warehouse-tests-"))
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node) -> None:
+    """Tell each pytest-xdist worker where the shared folder is."""
+    node.workerinput["shared_folder"] = str(node.config.stash[SHARED_FOLDER])
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """After the last worker: stop the shared servers, remove the folder."""
+    if not hasattr(config, "workerinput"):
+        folder = config.stash[SHARED_FOLDER]
+        for server in folder.glob("postgres*/"):
+            stop(server)
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 @pytest.fixture(scope="session")
-def postgres_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def shared_folder(request: pytest.FixtureRequest) -> Path:
+    """The folder every worker of this session sees."""
+    config = request.config
+    if hasattr(config, "workerinput"):
+        return Path(config.workerinput["shared_folder"])
+    return config.stash[SHARED_FOLDER]
+
+
+def shared(folder: Path, name: str, make: Callable[[], T]) -> T:
+    """`make()` once for all workers: the first to ask makes it (the others
+    wait) and leaves its result in the shared folder for the others."""
+    with open(folder / f"{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        made = folder / f"{name}.pickle"
+        if made.exists():
+            return pickle.loads(made.read_bytes())
+        result = make()
+        made.write_bytes(pickle.dumps(result))
+        return result
+
+
+def started(root: Path, version: int) -> str:
+    """Start a PostgreSQL server under `root`; its URL."""
+    return LocalPostgres(root, version).start().uri()
+
+
+@pytest.fixture(scope="session")
+def postgres_server(shared_folder: Path) -> str:
     """URL of a PostgreSQL server the tests may create databases on."""
     if url := os.environ.get("TEST_POSTGRES_URL"):
-        yield url
-        return
-    with running(tmp_path_factory.mktemp("postgres"), NEWEST_POSTGRES) as url:
-        yield url
+        return url
+    root = shared_folder / "postgres"
+    return shared(shared_folder, "postgres", lambda: started(root, NEWEST_POSTGRES))
 
 
 @pytest.fixture(scope="session")
-def oldest_postgres_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def oldest_postgres_server(shared_folder: Path) -> str:
     """URL of a PostgreSQL 15 server (Debian's), the oldest version supported."""
-    root = tmp_path_factory.mktemp("postgres15")
-    with running(root, OLDEST_POSTGRES) as url:
-        yield url
+    root = shared_folder / "postgres15"
+    return shared(shared_folder, "postgres15", lambda: started(root, OLDEST_POSTGRES))
 
 
 @pytest.fixture(scope="session")
 def seed_sources(postgres_server: str) -> SourceUrls:
     """Both source databases with the seed profile (do not modify them)."""
-    return generate(postgres_server, seed_tables(), prefix="seed_")
+    return generate(postgres_server, seed_tables(), prefix=f"{WORKER}seed_")
 
 
 @pytest.fixture(scope="session")
 def random_sources(postgres_server: str) -> SourceUrls:
     """Both source databases with the random profile (do not modify them)."""
-    return generate(postgres_server, random_tables(RANDOM_SCALE, RANDOM_SEED), prefix="random_")
+    return generate(
+        postgres_server, random_tables(RANDOM_SCALE, RANDOM_SEED), prefix=f"{WORKER}random_"
+    )
 
 
 @pytest.fixture
@@ -94,16 +173,16 @@ def random_warehouses(
     from sources on a server of that version; with those sources (read only)."""
     duckdb = Warehouse("duckdb", tmp_path_factory.mktemp("random") / "warehouse.duckdb")
     oldest_sources = generate(
-        oldest_postgres_server, random_tables(RANDOM_SCALE, RANDOM_SEED), prefix="random_"
+        oldest_postgres_server, random_tables(RANDOM_SCALE, RANDOM_SEED), prefix=f"{WORKER}random_"
     )
     built = {
         "duckdb": (duckdb, random_sources),
         f"postgres {OLDEST_POSTGRES}": (
-            postgres_warehouse(oldest_postgres_server, "random_warehouse"),
+            postgres_warehouse(oldest_postgres_server, f"{WORKER}random_warehouse"),
             oldest_sources,
         ),
         f"postgres {NEWEST_POSTGRES}": (
-            postgres_warehouse(postgres_server, "random_warehouse"),
+            postgres_warehouse(postgres_server, f"{WORKER}random_warehouse"),
             random_sources,
         ),
     }
@@ -124,12 +203,19 @@ class RunsTemplate:
 
 
 @pytest.fixture(scope="session")
-def runs_template(postgres_server, tmp_path_factory) -> RunsTemplate:
+def runs_template(postgres_server, shared_folder) -> RunsTemplate:
     """The template of the tests that change sources and warehouses."""
+    return shared(
+        shared_folder, "runs_template", lambda: made_template(postgres_server, shared_folder)
+    )
+
+
+def made_template(postgres_server: str, folder: Path) -> RunsTemplate:
+    """Small random sources, and both warehouses after two scheduled runs."""
     sources = generate(postgres_server, random_tables(1, 21), prefix="template_")
     template = RunsTemplate(
         sources,
-        Warehouse("duckdb", tmp_path_factory.mktemp("template") / "warehouse.duckdb"),
+        Warehouse("duckdb", folder / "template" / "warehouse.duckdb"),
         postgres_warehouse(postgres_server, "template_warehouse"),
     )
     for warehouse in (template.duckdb, template.postgres):
@@ -145,7 +231,7 @@ COPIES = itertools.count()
 @pytest.fixture
 def sources(runs_template) -> SourceUrls:
     """Copies of the template's sources, which the test may change."""
-    return clone_sources(runs_template.sources, prefix=f"copy{next(COPIES)}_")
+    return clone_sources(runs_template.sources, prefix=f"{WORKER}copy{next(COPIES)}_")
 
 
 @pytest.fixture
@@ -157,4 +243,4 @@ def published(runs_template, tmp_path) -> Warehouse:
 @pytest.fixture
 def published_postgres(runs_template) -> Warehouse:
     """A copy of the template's PostgreSQL warehouse, one run published."""
-    return copy_postgres_warehouse(runs_template.postgres, f"published{next(COPIES)}")
+    return copy_postgres_warehouse(runs_template.postgres, f"{WORKER}published{next(COPIES)}")

@@ -4,27 +4,27 @@ real PostgreSQL sources and a DuckDB warehouse."""
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 
 import duckdb
 
 from dlt_pipelines.run.dbt import run_dbt
 from dlt_pipelines.run.load import load_sources
 from tests.helpers import (
-    assert_built,
+    copy_warehouse,
     credentials,
     execute,
     mart,
     raw_counts,
     rows,
-    run_build,
+    scheduled_run,
     source_rows,
 )
 
 TODAY = datetime.now(UTC).date()
 
 
-def test_hard_deleted_person_turns_their_posts_into_orphans(sources, duckdb_warehouse):
+def test_hard_deleted_person_turns_their_posts_into_orphans(sources, published):
     # a live person with posts whom no other ChemLink row refers to, so that
     # deleting them cascades to nothing else at the source
     untouched = source_rows(
@@ -44,16 +44,16 @@ def test_hard_deleted_person_turns_their_posts_into_orphans(sources, duckdb_ware
         sources.engagement, f"select count(*) from posts where person_id = '{uuid_}'"
     )[0][0]
     assert their_posts > 0
-    assert_built(run_build(duckdb_warehouse, sources, as_of=TODAY))
-    orphans_before = set(mart(duckdb_warehouse, "cross_source_orphans"))
-    features_before = set(mart(duckdb_warehouse, "person_features"))
-    counts_before = raw_counts(duckdb_warehouse)
+    orphans_before = set(mart(published, "cross_source_orphans"))
+    features_before = set(mart(published, "person_features"))
+    counts_before = raw_counts(published)
 
     execute(sources.chemlink, f"delete from persons where id = {person_id}")
-    assert_built(run_build(duckdb_warehouse, sources, as_of=TODAY))
+    run = scheduled_run(published, sources)
+    assert run.returncode == 1, run.stdout[-3000:]  # published; the profile has ghosts
 
-    new_orphans = set(mart(duckdb_warehouse, "cross_source_orphans")) - orphans_before
-    assert orphans_before <= set(mart(duckdb_warehouse, "cross_source_orphans"))
+    new_orphans = set(mart(published, "cross_source_orphans")) - orphans_before
+    assert orphans_before <= set(mart(published, "cross_source_orphans"))
     assert {(row[0], row[1], row[2], row[3]) for row in new_orphans} >= {
         ("posts", "person_id", uuid_, "missing_in_chemlink")
     }
@@ -61,25 +61,24 @@ def test_hard_deleted_person_turns_their_posts_into_orphans(sources, duckdb_ware
     posts_row = next(row for row in new_orphans if row[0] == "posts")
     assert posts_row[4] == their_posts
     # nothing is lost from raw: the row is kept and marked, not dropped
-    assert raw_counts(duckdb_warehouse) == counts_before | {"raw_chemlink.source_key_findings": 1}
+    assert raw_counts(published) == counts_before | {"raw_chemlink.source_key_findings": 1}
     assert rows(
-        duckdb_warehouse,
+        published,
         "select source_table, removed_at_source_rows from marts.data_quality_summary"
         " where removed_at_source_rows > 0",
     ) == [("persons", 1)]
     assert rows(
-        duckdb_warehouse,
+        published,
         "select is_removed from staging.stg_chemlink__persons"
         f" where chemlink_person_id = {person_id}",
     ) == [(True,)]
     # the person left the training set; every other person's features stay
-    features_after = set(mart(duckdb_warehouse, "person_features"))
+    features_after = set(mart(published, "person_features"))
     assert {row[0] for row in features_before - features_after} == {uuid_}
     assert features_after < features_before
 
 
-def test_post_by_a_person_not_loaded_yet_is_not_an_orphan(sources, duckdb_warehouse):
-    load_sources(duckdb_warehouse, credentials(sources))
+def test_post_by_a_person_not_loaded_yet_is_not_an_orphan(sources, published):
     newcomer = str(uuid.uuid4())
     now = datetime.now(UTC).isoformat()
     execute(
@@ -94,54 +93,53 @@ def test_post_by_a_person_not_loaded_yet_is_not_an_orphan(sources, duckdb_wareho
     )
 
     def newcomer_state() -> tuple:
-        assert run_dbt(["build"], duckdb_warehouse, TODAY).exit_code == 0
+        built = run_dbt(["build", "--select", "+cross_source_orphans"], published, TODAY)
+        assert built.exit_code == 0  # the orphan check and what it reads, with their tests
         status = rows(
-            duckdb_warehouse,
+            published,
             "select person_status from intermediate.int_persons_unioned"
             f" where person_id = '{newcomer}'",
         )
-        in_orphans = [row for row in mart(duckdb_warehouse, "cross_source_orphans")
+        in_orphans = [row for row in mart(published, "cross_source_orphans")
                       if row[2] == newcomer]  # fmt: skip
         stored = rows(
-            duckdb_warehouse,
+            published,
             "select count(*) from"
             " test_failures.has_live_chemlink_person_stg_engagement__posts_person_id"
             f" where person_id = '{newcomer}'",
         )[0][0]
         return status, in_orphans, stored
 
-    load_sources(duckdb_warehouse, credentials(sources), only=("engagement",))
+    load_sources(published, credentials(sources), only=("engagement",))
     assert newcomer_state() == ([("unsynced",)], [], 0)  # ChemLink not loaded since
-    load_sources(duckdb_warehouse, credentials(sources), only=("chemlink",))
+    load_sources(published, credentials(sources), only=("chemlink",))
     assert newcomer_state() == ([("live",)], [], 0)
 
 
-def test_source_freshness_fails_when_a_load_is_too_old(sources, duckdb_warehouse):
-    load_sources(duckdb_warehouse, credentials(sources))
-    assert run_dbt(["source", "freshness"], duckdb_warehouse).exit_code == 0
-    with duckdb.connect(str(duckdb_warehouse.duckdb_path)) as conn:  # the load, 30 hours ago
+def test_source_freshness_fails_when_a_load_is_too_old(published):
+    assert run_dbt(["source", "freshness"], published).exit_code == 0
+    with duckdb.connect(str(published.duckdb_path)) as conn:  # the load, 30 hours ago
         conn.execute("update raw_chemlink._dlt_loads set inserted_at = now() - interval 30 hour")
-    stale = run_dbt(["source", "freshness"], duckdb_warehouse)
+    stale = run_dbt(["source", "freshness"], published)
     assert stale.exit_code == 1
     assert stale.problems == ["error: chemlink._dlt_loads"]
     # 30 hours is over the default error threshold (24) but not a team's 48
     relaxed = run_dbt(
-        ["source", "freshness"], duckdb_warehouse, variables={"freshness_error_after_hours": 48}
+        ["source", "freshness"], published, variables={"freshness_error_after_hours": 48}
     )
     assert (relaxed.exit_code, relaxed.problems) == (0, ["warn: chemlink._dlt_loads"])
 
 
-def test_orphan_severity_and_threshold_are_settings(seed_sources, duckdb_warehouse):
-    load_sources(duckdb_warehouse, credentials(seed_sources))
-    as_of = date(2025, 11, 3)
-    built = run_dbt(["build"], duckdb_warehouse, as_of)
-    assert (built.exit_code, built.statuses["warn"]) == (0, 2)  # 10 + 1 orphan rows: warnings
+def test_orphan_severity_and_threshold_are_settings(seed_warehouse, tmp_path):
+    warehouse = copy_warehouse(seed_warehouse, tmp_path)  # the tests store their failures
     test = ["test", "--select", "test_name:has_live_chemlink_person"]
+    default = run_dbt(test, warehouse)
+    assert (default.exit_code, default.statuses["warn"]) == (0, 2)  # 10 + 1 orphan rows: warnings
     strict = {"orphan_test_severity": "error", "orphan_error_threshold": 5}
-    failed = run_dbt(test, duckdb_warehouse, variables=strict)
+    failed = run_dbt(test, warehouse, variables=strict)
     assert failed.exit_code == 1
     assert "fail: has_live_chemlink_person_stg_engagement__posts_person_id (10 rows)" in (
         failed.problems
     )  # 10 > 5; the mention's 1 stays a warning
     tolerant = {"orphan_test_severity": "error", "orphan_error_threshold": 10}
-    assert run_dbt(test, duckdb_warehouse, variables=tolerant).exit_code == 0
+    assert run_dbt(test, warehouse, variables=tolerant).exit_code == 0
