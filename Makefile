@@ -72,7 +72,9 @@ browser: ## Debian's chromium, for the dashboard test (installs it if missing; n
 postgres15: ## Debian's PostgreSQL 15, the oldest version the tests cover (installs it if missing; needs root)
 	@test -x /usr/lib/postgresql/15/bin/pg_ctl || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql-15)
 
-SQLFLUFF := WAREHOUSE_TARGET=duckdb WAREHOUSE_DUCKDB_PATH=:memory: $(BIN)/sqlfluff
+# --processes 2 on lint: multiprocessing then warns of a semaphore at exit, harmlessly
+SQLFLUFF := WAREHOUSE_TARGET=duckdb WAREHOUSE_DUCKDB_PATH=:memory: \
+	PYTHONWARNINGS=ignore::UserWarning:multiprocessing.resource_tracker $(BIN)/sqlfluff
 
 lint: $(INSTALLED) ## fix what can be fixed (ruff, sqlfluff), then check
 	$(BIN)/ruff check --fix .

@@ -7,7 +7,7 @@ PostgreSQL 15 (the oldest, `make postgres15`) for the version tests.
 Warehouses that tests only read are built once per session.
 
 `make test` runs the tests on two pytest-xdist workers, one per core. The
-servers and `runs_template` are made once for all workers (`shared`); a
+servers and the templates are made once for all workers (`shared`); a
 test that reads the random or the seed warehouses runs on the worker that
 built them (the groups below). Every database a worker makes carries the
 worker's name.
@@ -22,7 +22,6 @@ import pickle
 import shutil
 import tempfile
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
@@ -191,56 +190,60 @@ def random_warehouses(
     return built
 
 
-@dataclass(frozen=True)
-class RunsTemplate:
-    """Small random sources, and a DuckDB and a PostgreSQL warehouse after two
-    scheduled runs on them (both builds made): where the tests that change
-    things start, each from copies (never change these)."""
-
-    sources: SourceUrls
-    duckdb: Warehouse
-    postgres: Warehouse
+@pytest.fixture(scope="session")
+def template_sources(postgres_server, shared_folder) -> SourceUrls:
+    """Small random sources: what the tests that change things copy."""
+    return shared(
+        shared_folder,
+        "template_sources",
+        lambda: generate(postgres_server, random_tables(1, 21), prefix="template_"),
+    )
 
 
 @pytest.fixture(scope="session")
-def runs_template(postgres_server, shared_folder) -> RunsTemplate:
-    """The template of the tests that change sources and warehouses."""
+def duckdb_template(template_sources, shared_folder) -> Warehouse:
+    """A DuckDB warehouse after two scheduled runs on the template's sources
+    (never change it: the tests copy it)."""
+    warehouse = Warehouse("duckdb", shared_folder / "template" / "warehouse.duckdb")
+    return shared(shared_folder, "duckdb_template", lambda: runs_made(warehouse, template_sources))
+
+
+@pytest.fixture(scope="session")
+def postgres_template(template_sources, postgres_server, shared_folder) -> Warehouse:
+    """The same in a PostgreSQL warehouse."""
     return shared(
-        shared_folder, "runs_template", lambda: made_template(postgres_server, shared_folder)
+        shared_folder,
+        "postgres_template",
+        lambda: runs_made(
+            postgres_warehouse(postgres_server, "template_warehouse"), template_sources
+        ),
     )
 
 
-def made_template(postgres_server: str, folder: Path) -> RunsTemplate:
-    """Small random sources, and both warehouses after two scheduled runs."""
-    sources = generate(postgres_server, random_tables(1, 21), prefix="template_")
-    template = RunsTemplate(
-        sources,
-        Warehouse("duckdb", folder / "template" / "warehouse.duckdb"),
-        postgres_warehouse(postgres_server, "template_warehouse"),
-    )
-    for warehouse in (template.duckdb, template.postgres):
-        for arguments in ([], ["--full-refresh"]):  # both builds made, as after two runs
-            run = scheduled_run(warehouse, sources, *arguments)
-            assert run.returncode == 1, run.stdout[-3000:]  # published; the profile has ghosts
-    return template
+def runs_made(warehouse: Warehouse, sources: SourceUrls) -> Warehouse:
+    """The warehouse after two scheduled runs, both builds made."""
+    for arguments in ([], ["--full-refresh"]):
+        run = scheduled_run(warehouse, sources, *arguments)
+        assert run.returncode == 1, run.stdout[-3000:]  # published; the profile has ghosts
+    return warehouse
 
 
 COPIES = itertools.count()
 
 
 @pytest.fixture
-def sources(runs_template) -> SourceUrls:
+def sources(template_sources) -> SourceUrls:
     """Copies of the template's sources, which the test may change."""
-    return clone_sources(runs_template.sources, prefix=f"{WORKER}copy{next(COPIES)}_")
+    return clone_sources(template_sources, prefix=f"{WORKER}copy{next(COPIES)}_")
 
 
 @pytest.fixture
-def published(runs_template, tmp_path) -> Warehouse:
+def published(duckdb_template, tmp_path) -> Warehouse:
     """A copy of the template's DuckDB warehouse: one run on `sources` published."""
-    return copy_warehouse(runs_template.duckdb, tmp_path / "published")
+    return copy_warehouse(duckdb_template, tmp_path / "published")
 
 
 @pytest.fixture
-def published_postgres(runs_template) -> Warehouse:
+def published_postgres(postgres_template) -> Warehouse:
     """A copy of the template's PostgreSQL warehouse, one run published."""
-    return copy_postgres_warehouse(runs_template.postgres, f"{WORKER}published{next(COPIES)}")
+    return copy_postgres_warehouse(postgres_template, f"{WORKER}published{next(COPIES)}")

@@ -57,7 +57,8 @@ def run_dbt(
     target_dir: Path | None = None,
 ) -> DbtOutcome:
     """Run `dbt <arguments>` on the warehouse; return its outcome. dbt writes
-    its artifacts and logs to `target_dir` (default: the project's target/)."""
+    its artifacts and logs to `target_dir` (default: DBT_TARGET_PATH, as dbt
+    itself reads it, else the project's target/)."""
     dbt_vars = warehouse.dbt_vars() | (variables or {})
     if as_of:
         dbt_vars["as_of_date"] = as_of.isoformat()
@@ -71,16 +72,21 @@ def run_dbt(
     ]
     if dbt_vars:
         command += ["--vars", json.dumps(dbt_vars)]
-    if target_dir:
-        command += ["--target-path", str(target_dir), "--log-path", str(target_dir)]
+    target_dir = target_dir or Path(os.environ.get("DBT_TARGET_PATH", project_dir / "target"))
+    target_dir = target_dir.resolve()  # dbt runs in another folder
+    command += ["--target-path", str(target_dir), "--log-path", str(target_dir)]
     if not sys.stdout.isatty():
         command.append("--no-use-colors")
-    target_dir = target_dir or project_dir / "target"
     results = target_dir / RESULT_FILES.get(arguments[0], "run_results.json")
     results.unlink(missing_ok=True)
-    env = os.environ | warehouse.dbt_env()
+    env, cwd = os.environ | warehouse.dbt_env(), REPO_ROOT
+    if warehouse.target == "duckdb":
+        # the file named from its own folder: dbt parses the whole project anew
+        # when a connection detail changes, and this one then stays the same
+        # for both builds and for a copy of the warehouse elsewhere
+        env["WAREHOUSE_DUCKDB_PATH"], cwd = warehouse.duckdb_path.name, warehouse.duckdb_path.parent
     with subprocess.Popen(
-        command, cwd=REPO_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+        command, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
     ) as dbt:
         error = _echo_and_find_error(dbt.stdout)
     return _read_outcome(dbt.returncode, results, error)

@@ -1,6 +1,6 @@
 """Benchmark the warehouse against the limits of its sources.
 
-    python -m scripts.bench --scale 2500          (or: make bench SCALE=2500)
+    python -m scripts.bench.benchmark --scale 2500    (or: make bench SCALE=2500)
 
 Generates the random profile at the scale (and at a half and a quarter of it,
 for the scaling lines) into a real PostgreSQL reached over TCP, with primary

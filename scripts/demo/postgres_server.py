@@ -8,8 +8,8 @@ root, the server runs as the system user `pgserver`, made if missing. Its
 `postgres` role gets a random password on first start, kept beside the
 data folder, and password authentication is required from then on.
 
-    python -m scripts.embedded_postgres start [--version 15]   # prints the URL
-    python -m scripts.embedded_postgres stop
+    python -m scripts.demo.postgres_server start [--version 15]   # prints the URL
+    python -m scripts.demo.postgres_server stop
 """
 
 from __future__ import annotations

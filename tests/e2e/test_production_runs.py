@@ -430,10 +430,10 @@ def test_bi_reader_reads_marts_and_nothing_else_after_every_rebuild(
         execute(admin, "drop role bi_reader")
 
 
-def test_no_email_or_name_reaches_the_warehouse(runs_template):
+def test_no_email_or_name_reaches_the_warehouse(duckdb_template):
     assert (
         rows(
-            runs_template.duckdb,
+            duckdb_template,
             "select table_schema, table_name, column_name from information_schema.columns"
             " where column_name in ('email', 'first_name', 'last_name')",
         )
