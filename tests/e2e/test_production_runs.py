@@ -26,6 +26,7 @@ from dlt_pipelines import REPO_ROOT
 from dlt_pipelines.postgres_url import PostgresUrl
 from dlt_pipelines.warehouse import Warehouse
 from scripts.demo.postgres_server import database_url
+from tests.conftest import WORKER
 from tests.helpers import (
     as_role,
     contents,
@@ -342,6 +343,10 @@ def test_a_postgres_reader_sees_old_or_new_marts_and_blocks_nothing(sources, pub
     assert after != before
 
 
+# roles belong to the server, which both test workers share
+EXTRACT_ROLE, BI_ROLE = f"{WORKER}prod_extract", f"{WORKER}bi_reader"
+
+
 @pytest.fixture
 def read_only_role(postgres_server, sources):
     """A source role that may only read, PII columns excluded; its URLs."""
@@ -349,28 +354,29 @@ def read_only_role(postgres_server, sources):
     admin = database_url(postgres_server, "postgres")
     execute(
         admin,
-        f"drop role if exists prod_extract; create role prod_extract login password '{password}'",
+        f"drop role if exists {EXTRACT_ROLE};"
+        f" create role {EXTRACT_ROLE} login password '{password}'",
     )
     for url in (sources.chemlink, sources.engagement):
         execute(
             url,
-            "grant usage on schema public to prod_extract;"
-            " grant select on all tables in schema public to prod_extract",
+            f"grant usage on schema public to {EXTRACT_ROLE};"
+            f" grant select on all tables in schema public to {EXTRACT_ROLE}",
         )
     execute(  # no emails or names: not even readable
         sources.chemlink,
-        "revoke select on persons from prod_extract;"
+        f"revoke select on persons from {EXTRACT_ROLE};"
         " grant select (id, person_id, headline, company, country_code, account_type,"
-        " created_at, updated_at, deleted_at) on persons to prod_extract",
+        f" created_at, updated_at, deleted_at) on persons to {EXTRACT_ROLE}",
     )
     as_reader = {
-        name: as_role(getattr(sources, name), "prod_extract", password)
+        name: as_role(getattr(sources, name), EXTRACT_ROLE, password)
         for name in ("chemlink", "engagement")
     }
     yield as_reader, password
     for url in (sources.chemlink, sources.engagement):
-        execute(url, "drop owned by prod_extract")
-    execute(admin, "drop role prod_extract")
+        execute(url, f"drop owned by {EXTRACT_ROLE}")
+    execute(admin, f"drop role {EXTRACT_ROLE}")
 
 
 def test_extraction_needs_nothing_but_select(sources, read_only_role, duckdb_warehouse):
@@ -401,9 +407,9 @@ def test_bi_reader_reads_marts_and_nothing_else_after_every_rebuild(
     warehouse = published_postgres
     admin = database_url(postgres_server, "postgres")
     execute(
-        admin, "drop role if exists bi_reader; create role bi_reader login password 'Bi-Pw-4471'"
+        admin, f"drop role if exists {BI_ROLE}; create role {BI_ROLE} login password 'Bi-Pw-4471'"
     )
-    bi = as_role(warehouse.postgres.uri(), "bi_reader", "Bi-Pw-4471")
+    bi = as_role(warehouse.postgres.uri(), BI_ROLE, "Bi-Pw-4471")
     try:
         for round_number in range(2):  # each run rebuilds: a post changed since the last
             execute(
@@ -411,7 +417,8 @@ def test_bi_reader_reads_marts_and_nothing_else_after_every_rebuild(
                 f"update posts set content = 'round {round_number}', updated_at = now()"
                 " where id = (select id from posts order by id limit 1)",
             )
-            assert scheduled_run(warehouse, sources).returncode == WARNING
+            run = scheduled_run(warehouse, sources, WAREHOUSE_BI_ROLE=BI_ROLE)
+            assert run.returncode == WARNING
             assert len(source_rows(bi, "select * from marts.dau")) == 30
             assert len(source_rows(bi, "select * from marts.person_features")) > 0
             for hidden in (
@@ -426,8 +433,8 @@ def test_bi_reader_reads_marts_and_nothing_else_after_every_rebuild(
                 with pytest.raises(psycopg2.errors.InsufficientPrivilege):
                     source_rows(bi, f"select 1 from {hidden} limit 1")
     finally:
-        execute(warehouse.postgres.uri(), "drop owned by bi_reader")
-        execute(admin, "drop role bi_reader")
+        execute(warehouse.postgres.uri(), f"drop owned by {BI_ROLE}")
+        execute(admin, f"drop role {BI_ROLE}")
 
 
 def test_no_email_or_name_reaches_the_warehouse(duckdb_template):
