@@ -16,7 +16,7 @@ RUN_ARGS = $(if $(AS_OF),--as-of $(AS_OF)) $(if $(FULL_REFRESH),--full-refresh)
 DEV_DBT = $(BIN)/python -m scripts.tools.dev_dbt $(if $(AS_OF),--as-of $(AS_OF))
 
 .DEFAULT_GOAL := help
-.PHONY: help install lock browser postgres15 build run dashboard docs changed metrics metric test test-fast bench lint lint-check query dbt stop clean
+.PHONY: help install install-spark java spark-up spark-down test-spark lock browser postgres15 build run dashboard docs changed metrics metric test test-fast bench lint lint-check query dbt stop clean
 
 help: ## list the targets
 	@awk -F ':.*## ' '/^[a-z0-9-]+:.*## / {printf "  make %-11s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -27,6 +27,25 @@ $(INSTALLED): requirements.lock
 	touch $@
 
 install: $(INSTALLED) ## create .venv with the pinned dependencies (requirements.lock)
+
+SPARK_INSTALLED := $(VENV)/.installed-spark
+$(SPARK_INSTALLED): $(INSTALLED) requirements-spark.lock
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-spark.lock
+	touch $@
+
+install-spark: $(SPARK_INSTALLED) ## add Spark's extras to .venv (pyspark, dbt-spark: requirements-spark.lock)
+
+java: ## Debian's Java 17, for Spark (installs it if missing; needs root)
+	@test -x /usr/lib/jvm/java-17-openjdk-amd64/bin/java || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openjdk-17-jre-headless)
+
+spark-up: $(SPARK_INSTALLED) java ## start a local Spark cluster: master, two workers, Thrift server on 127.0.0.1 (data/spark/)
+	$(BIN)/python -m scripts.demo.spark_cluster up
+
+spark-down: $(SPARK_INSTALLED) ## stop the local Spark cluster
+	$(BIN)/python -m scripts.demo.spark_cluster down
+
+test-spark: $(SPARK_INSTALLED) java ## the Spark tests (a cluster of their own; Java 17)
+	$(BIN)/pytest tests/spark
 
 lock: ## re-resolve requirements.in into requirements.lock, in a scratch venv
 	rm -rf .venv-lock && $(PYTHON) -m venv .venv-lock
