@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import TypeVar
 
 import pytest
+from _pytest.nodeid import coerce_node_id
 
 from dlt_pipelines.warehouse import Warehouse
 from scripts.demo.generate import generate
@@ -51,20 +52,27 @@ OLDEST_POSTGRES, NEWEST_POSTGRES = 15, 18
 # Tokyo is ahead of UTC and Los Angeles behind it: a 23:30 UTC event falls on
 # another local day in either, so any local-time arithmetic would show.
 FOREIGN_TIME_ZONES = {"TZ": "Asia/Tokyo", "PGTZ": "America/Los_Angeles"}
+# the tests that use the fixture run on one worker, which builds it once
+WORKER_GROUPS = (
+    ("random_warehouses", "random"),
+    ("seed_sources", "seed"),
+    ("manifest", "seed"),  # dbt's parse, of tests/e2e/test_analyst_workflow.py
+)
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Keep the tests that read one session-built warehouse on one worker,
-    so that it is built once."""
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Keep the tests that use one session-built warehouse on one worker, so
+    that it is built once: pytest-xdist's `loadgroup` sends the tests whose
+    id ends in the same `@group` to one worker. Its own `xdist_group` marker
+    does this by setting `item._nodeid`, which pytest 9 no longer reads (ids
+    live in `item._id`), so the suffix is set here."""
+    if not hasattr(config, "workerinput"):
+        return
     for item in items:
-        for fixture, group in (
-            ("random_warehouses", "random"),
-            ("seed_sources", "seed"),
-            ("manifest", "seed"),  # dbt's parse, of tests/e2e/test_analyst_workflow.py
-        ):
-            if fixture in getattr(item, "fixturenames", ()):
-                item.add_marker(pytest.mark.xdist_group(group))
-                break
+        uses = set(item.fixturenames)
+        group = next((group for fixture, group in WORKER_GROUPS if fixture in uses), None)
+        if group:
+            item._id = coerce_node_id(f"{item.nodeid}@{group}")
 
 
 SHARED_FOLDER = pytest.StashKey[Path]()
