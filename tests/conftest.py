@@ -1,16 +1,16 @@
 """Shared fixtures: real PostgreSQL sources and real warehouses.
 
 The source databases live on real PostgreSQL servers: TEST_POSTGRES_URL if
-set, otherwise the wheel's PostgreSQL 18 (the newest supported), started
-once for the session under pytest's temporary folder; and Debian's
-PostgreSQL 15 (the oldest, `make postgres15`) for the version tests.
-Warehouses that tests only read are built once per session.
+set, otherwise the wheel's PostgreSQL 18 (the newest supported); and
+Debian's PostgreSQL 15 (the oldest, `make postgres15`) for the version
+tests. Warehouses that tests only read are built once per session.
 
 `make test` runs the tests on two pytest-xdist workers, one per core. The
-servers and the templates are made once for all workers (`shared`); a
-test that reads the random or the seed warehouses runs on the worker that
-built them (the groups below). Every database a worker makes carries the
-worker's name.
+servers and the templates are made once for all workers (`shared`), in a
+folder of the session; a test that uses the random or the seed warehouse
+runs on the worker that built it (WORKER_GROUPS). Every database and role
+a worker makes carries the worker's name, and every test gets a folder of
+its own for dbt's artifacts.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ from _pytest.nodeid import coerce_node_id
 
 from dlt_pipelines.warehouse import Warehouse
 from scripts.demo.generate import generate
-from scripts.demo.postgres_server import LocalPostgres, stop
+from scripts.demo.postgres_server import start, stop
 from scripts.demo.random_profile import random_tables
 from scripts.demo.seed_profile import seed_tables
 from scripts.demo.source_databases import SourceUrls
@@ -44,7 +44,7 @@ from tests.helpers import (
     scheduled_run,
 )
 
-# a worker's databases carry its name, should two workers share one server
+# the workers share the servers: the databases and roles a worker makes carry its name
 WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
 RANDOM_SCALE = 2
 RANDOM_SEED = 7
@@ -122,25 +122,20 @@ def shared(folder: Path, name: str, make: Callable[[], T]) -> T:
         return result
 
 
-def started(root: Path, version: int) -> str:
-    """Start a PostgreSQL server under `root`; its URL."""
-    return LocalPostgres(root, version).start().uri()
-
-
 @pytest.fixture(scope="session")
 def postgres_server(shared_folder: Path) -> str:
     """URL of a PostgreSQL server the tests may create databases on."""
     if url := os.environ.get("TEST_POSTGRES_URL"):
         return url
     root = shared_folder / "postgres"
-    return shared(shared_folder, "postgres", lambda: started(root, NEWEST_POSTGRES))
+    return shared(shared_folder, "postgres", lambda: start(root, NEWEST_POSTGRES))
 
 
 @pytest.fixture(scope="session")
 def oldest_postgres_server(shared_folder: Path) -> str:
     """URL of a PostgreSQL 15 server (Debian's), the oldest version supported."""
     root = shared_folder / "postgres15"
-    return shared(shared_folder, "postgres15", lambda: started(root, OLDEST_POSTGRES))
+    return shared(shared_folder, "postgres15", lambda: start(root, OLDEST_POSTGRES))
 
 
 @pytest.fixture(scope="session")
@@ -234,6 +229,15 @@ def runs_made(warehouse: Warehouse, sources: SourceUrls) -> Warehouse:
         run = scheduled_run(warehouse, sources, *arguments)
         assert run.returncode == 1, run.stdout[-3000:]  # published; the profile has ghosts
     return warehouse
+
+
+@pytest.fixture(autouse=True)
+def dbt_artifacts(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """dbt's artifacts and logs, for this test alone (DBT_TARGET_PATH, which
+    run_dbt and dbt read): two workers must not share warehouse/target."""
+    folder = tmp_path / "dbt"
+    monkeypatch.setenv("DBT_TARGET_PATH", str(folder))
+    return folder
 
 
 COPIES = itertools.count()

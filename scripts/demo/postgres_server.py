@@ -196,9 +196,9 @@ class LocalPostgres:
         )
 
 
-def start(root: Path = DEFAULT_ROOT) -> str:
-    """Start (or find running) the demo server under `root`; return its URL."""
-    server = LocalPostgres(root)
+def start(root: Path = DEFAULT_ROOT, version: int = DEFAULT_VERSION) -> str:
+    """Start (or find running) the server under `root`; return its URL."""
+    server = LocalPostgres(root, version)
     return server.url().uri() if server.is_running() else server.start().uri()
 
 
@@ -211,12 +211,10 @@ def stop(root: Path = DEFAULT_ROOT) -> None:
 @contextmanager
 def running(root: Path = DEFAULT_ROOT, version: int = DEFAULT_VERSION) -> Iterator[str]:
     """Run a server under `root` for the duration of the block; yield its URL."""
-    server = LocalPostgres(root, version)
-    url = server.url().uri() if server.is_running() else server.start().uri()
     try:
-        yield url
+        yield start(root, version)
     finally:
-        server.stop()
+        LocalPostgres(root, version).stop()
 
 
 def database_url(server_url: str, database: str) -> str:

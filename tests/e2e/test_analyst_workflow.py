@@ -13,7 +13,6 @@ import sys
 import time
 import urllib.request
 from datetime import date
-from pathlib import Path
 
 import pytest
 
@@ -111,11 +110,11 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def test_docs_site_is_generated_and_served(seed_warehouse, tmp_path):
-    env = os.environ | seed_warehouse.env() | {"DBT_TARGET_PATH": str(tmp_path)}
+def test_docs_site_is_generated_and_served(seed_warehouse, dbt_artifacts):
+    env = os.environ | seed_warehouse.env()
     dirs = ["--project-dir", PROJECT_DIR, "--profiles-dir", PROJECT_DIR]
     subprocess.run([DBT, "docs", "generate", *dirs], cwd=REPO_ROOT, env=env, check=True)
-    catalog = json.loads((tmp_path / "catalog.json").read_text())
+    catalog = json.loads((dbt_artifacts / "catalog.json").read_text())
     assert "model.chemlink_warehouse.activation_funnel" in catalog["nodes"]
     port = free_port()
     server = subprocess.Popen(
@@ -181,13 +180,12 @@ def test_unit_test_names_fit_postgresql_identifiers(manifest):
     assert too_long == []
 
 
-def dev_dbt(warehouse: Warehouse, target: Path, *arguments: str) -> subprocess.CompletedProcess:
-    """`make dbt` on that warehouse, as of 2025-10-01 (the published: 2025-11-03),
-    with dbt's artifacts in `target`."""
+def dev_dbt(warehouse: Warehouse, *arguments: str) -> subprocess.CompletedProcess:
+    """`make dbt` on that warehouse, as of 2025-10-01 (the published: 2025-11-03)."""
     return subprocess.run(
         [sys.executable, "-m", "scripts.tools.dev_dbt", "--as-of", "2025-10-01", "--", *arguments],
         cwd=REPO_ROOT,
-        env=os.environ | warehouse.env() | {"DBT_TARGET_PATH": str(target)},
+        env=os.environ | warehouse.env(),
         capture_output=True,
         text=True,
     )
@@ -196,9 +194,9 @@ def dev_dbt(warehouse: Warehouse, target: Path, *arguments: str) -> subprocess.C
 LAST_MONTH = "select max(signup_month) from {schema}.new_users_monthly"
 
 
-def test_ad_hoc_dbt_works_on_a_duckdb_copy_and_says_where(seed_warehouse, tmp_path):
+def test_ad_hoc_dbt_works_on_a_duckdb_copy_and_says_where(seed_warehouse):
     published = seed_warehouse.duckdb_path.read_bytes()
-    run = dev_dbt(seed_warehouse, tmp_path, "run", "--select", "new_users_monthly")
+    run = dev_dbt(seed_warehouse, "run", "--select", "new_users_monthly")
     assert run.returncode == 0, run.stdout[-3000:]
     copy = seed_warehouse.duckdb_path.parent / "dev" / "warehouse.duckdb"
     assert f"dbt worked on the development copy: DuckDB file {copy}" in run.stdout
@@ -208,11 +206,9 @@ def test_ad_hoc_dbt_works_on_a_duckdb_copy_and_says_where(seed_warehouse, tmp_pa
     assert rows(seed_warehouse, last_month) == [(date(2025, 11, 1),)]
 
 
-def test_ad_hoc_dbt_on_postgres_builds_dev_schemas_over_the_published_ones(
-    random_warehouses, tmp_path
-):
+def test_ad_hoc_dbt_on_postgres_builds_dev_schemas_over_the_published_ones(random_warehouses):
     warehouse, _ = random_warehouses[f"postgres {NEWEST_POSTGRES}"]
-    run = dev_dbt(warehouse, tmp_path, "run", "--select", "new_users_monthly")
+    run = dev_dbt(warehouse, "run", "--select", "new_users_monthly")
     assert run.returncode == 0, run.stdout[-3000:]
     assert "dbt worked on the development copy: schemas *__dev of PostgreSQL" in run.stdout
     # only the selected model was built; what it reads came from the published schemas

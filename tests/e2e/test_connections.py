@@ -123,7 +123,7 @@ def test_every_component_connects_with_verify_full_and_an_odd_password(tls_serve
         assert secret not in run.stdout + run.stderr
 
 
-def test_a_wrong_certificate_authority_is_refused_naming_the_cause(tls_server, tmp_path):
+def test_a_wrong_certificate_authority_is_refused_naming_the_cause(tls_server):
     url, folder = tls_server
     sources, warehouse_url = tls_urls(url)
     wrong_ca = str(folder / "other_ca.crt")  # a CA that did not sign the server's certificate
@@ -143,7 +143,7 @@ def test_a_wrong_certificate_authority_is_refused_naming_the_cause(tls_server, t
     # each component on its own refuses it too: dlt's loader, dbt
     with pytest.raises(Exception, match="certificate verify failed"):
         load_sources(untrusted, credentials(sources))
-    dbt = run_dbt(["run", "--select", "new_users_monthly"], untrusted, target_dir=tmp_path)
+    dbt = run_dbt(["run", "--select", "new_users_monthly"], untrusted)
     assert dbt.failed
     assert "certificate verify failed" in dbt.cause()
 
@@ -159,11 +159,9 @@ def test_a_wrong_certificate_authority_is_refused_naming_the_cause(tls_server, t
     assert ODD_PASSWORD not in run.stdout + run.stderr
 
 
-def test_dbt_says_why_it_could_not_connect(tmp_path):
+def test_dbt_says_why_it_could_not_connect():
     nobody = PostgresUrl("127.0.0.1", free_port(), "reader", ODD_PASSWORD, "analytics")
-    outcome = run_dbt(
-        ["build"], Warehouse("postgres", Path("unused.duckdb"), nobody), target_dir=tmp_path
-    )
+    outcome = run_dbt(["build"], Warehouse("postgres", Path("unused.duckdb"), nobody))
     assert outcome.failed
     assert outcome.problems == []
     assert 'connection to server at "127.0.0.1"' in outcome.cause()

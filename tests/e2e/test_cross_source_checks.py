@@ -78,7 +78,7 @@ def test_hard_deleted_person_turns_their_posts_into_orphans(sources, published):
     assert features_after < features_before
 
 
-def test_post_by_a_person_not_loaded_yet_is_not_an_orphan(sources, published, tmp_path):
+def test_post_by_a_person_not_loaded_yet_is_not_an_orphan(sources, published):
     newcomer = str(uuid.uuid4())
     now = datetime.now(UTC).isoformat()
     execute(
@@ -97,7 +97,6 @@ def test_post_by_a_person_not_loaded_yet_is_not_an_orphan(sources, published, tm
             ["build", "--select", "+cross_source_orphans"],
             published,
             TODAY,
-            target_dir=tmp_path / "dbt",
         )
         assert built.exit_code == 0  # the orphan check and what it reads, with their tests
         status = rows(
@@ -121,11 +120,11 @@ def test_post_by_a_person_not_loaded_yet_is_not_an_orphan(sources, published, tm
     assert newcomer_state() == ([("live",)], [], 0)
 
 
-def test_source_freshness_fails_when_a_load_is_too_old(published, tmp_path):
-    assert run_dbt(["source", "freshness"], published, target_dir=tmp_path / "dbt").exit_code == 0
+def test_source_freshness_fails_when_a_load_is_too_old(published):
+    assert run_dbt(["source", "freshness"], published).exit_code == 0
     with duckdb.connect(str(published.duckdb_path)) as conn:  # the load, 30 hours ago
         conn.execute("update raw_chemlink._dlt_loads set inserted_at = now() - interval 30 hour")
-    stale = run_dbt(["source", "freshness"], published, target_dir=tmp_path / "dbt")
+    stale = run_dbt(["source", "freshness"], published)
     assert stale.exit_code == 1
     assert stale.problems == ["error: chemlink._dlt_loads"]
     # 30 hours is over the default error threshold (24) but not a team's 48
@@ -133,7 +132,6 @@ def test_source_freshness_fails_when_a_load_is_too_old(published, tmp_path):
         ["source", "freshness"],
         published,
         variables={"freshness_error_after_hours": 48},
-        target_dir=tmp_path / "dbt",
     )
     assert (relaxed.exit_code, relaxed.problems) == (0, ["warn: chemlink._dlt_loads"])
 
@@ -141,13 +139,13 @@ def test_source_freshness_fails_when_a_load_is_too_old(published, tmp_path):
 def test_orphan_severity_and_threshold_are_settings(seed_warehouse, tmp_path):
     warehouse = copy_warehouse(seed_warehouse, tmp_path)  # the tests store their failures
     test = ["test", "--select", "test_name:has_live_chemlink_person"]
-    default = run_dbt(test, warehouse, target_dir=tmp_path / "dbt")
+    default = run_dbt(test, warehouse)
     assert (default.exit_code, default.statuses["warn"]) == (0, 2)  # 10 + 1 orphan rows: warnings
     strict = {"orphan_test_severity": "error", "orphan_error_threshold": 5}
-    failed = run_dbt(test, warehouse, variables=strict, target_dir=tmp_path / "dbt")
+    failed = run_dbt(test, warehouse, variables=strict)
     assert failed.exit_code == 1
     assert "fail: has_live_chemlink_person_stg_engagement__posts_person_id (10 rows)" in (
         failed.problems
     )  # 10 > 5; the mention's 1 stays a warning
     tolerant = {"orphan_test_severity": "error", "orphan_error_threshold": 10}
-    assert run_dbt(test, warehouse, variables=tolerant, target_dir=tmp_path / "dbt").exit_code == 0
+    assert run_dbt(test, warehouse, variables=tolerant).exit_code == 0

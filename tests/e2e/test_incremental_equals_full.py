@@ -133,7 +133,7 @@ def full_rebuild_of(warehouse: Warehouse, tmp_path) -> Warehouse:
         copy.duckdb_path.parent.mkdir(parents=True)
         published = warehouse.duckdb_path.parent / ".slots" / slot / warehouse.duckdb_path.name
         shutil.copyfile(published, copy.duckdb_path)
-    built = run_dbt(["run", "--full-refresh"], copy, AS_OF, target_dir=tmp_path / "dbt")
+    built = run_dbt(["run", "--full-refresh"], copy, AS_OF)
     # (the run tested the data)
     assert not built.failed, built.cause()
     return copy

@@ -22,15 +22,14 @@ def warehouse(request, random_warehouses):
     return random_warehouses[request.param][0]
 
 
-def test_every_unit_test_passes(warehouse, tmp_path):
-    outcome = run_dbt(UNIT_TESTS, warehouse, target_dir=tmp_path)
+def test_every_unit_test_passes(warehouse):
+    outcome = run_dbt(UNIT_TESTS, warehouse)
     assert outcome.exit_code == 0, outcome.cause()
     assert outcome.statuses["pass"] == len(outcome.nodes) >= 27
     assert all(node.startswith("unit_test.") for node in outcome.nodes)
 
 
-def test_every_code_invariant_holds(warehouse, tmp_path):
-    invariants = ["test", "--select", *CODE_INVARIANTS]
-    outcome = run_dbt(invariants, warehouse, AS_OF, target_dir=tmp_path)
+def test_every_code_invariant_holds(warehouse):
+    outcome = run_dbt(["test", "--select", *CODE_INVARIANTS], warehouse, AS_OF)
     assert outcome.exit_code == 0, outcome.cause()
     assert outcome.statuses["pass"] == len(outcome.nodes) >= 30
