@@ -4,6 +4,10 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
+# the installer: uv, pinned, itself installed by pip into .venv (it installs
+# the lock from PyPI in seconds where pip takes a minute)
+UV_VERSION := 0.13.9
+UV_INSTALL = $(BIN)/uv pip install --quiet --python $(BIN)/python
 
 # make build AS_OF=2025-11-03 reports as of that UTC day (default: today; the
 # demo: 2025-11-03, the day its profile was observed)
@@ -23,14 +27,15 @@ help: ## list the targets
 
 $(INSTALLED): requirements.lock
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.lock
+	$(BIN)/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+	$(UV_INSTALL) -r requirements.lock
 	touch $@
 
 install: $(INSTALLED) ## create .venv with the pinned dependencies (requirements.lock)
 
 SPARK_INSTALLED := $(VENV)/.installed-spark
 $(SPARK_INSTALLED): $(INSTALLED) requirements-spark.lock
-	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-spark.lock
+	$(UV_INSTALL) -r requirements-spark.lock
 	touch $@
 
 install-spark: $(SPARK_INSTALLED) ## add Spark's extras to .venv (pyspark, dbt-spark: requirements-spark.lock)
