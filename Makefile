@@ -5,9 +5,10 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 # the installer: uv, pinned, itself installed by pip into .venv (it installs
-# the lock from PyPI in seconds where pip takes a minute)
+# the lock from PyPI in seconds where pip takes a minute; compiled, since
+# the environment may forbid Python to write bytecode at run time)
 UV_VERSION := 0.13.9
-UV_INSTALL = $(BIN)/uv pip install --quiet --python $(BIN)/python
+UV_INSTALL = $(BIN)/uv pip install --quiet --compile-bytecode --python $(BIN)/python
 
 # make build AS_OF=2025-11-03 reports as of that UTC day (default: today; the
 # demo: 2025-11-03, the day its profile was observed)
