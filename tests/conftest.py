@@ -58,6 +58,8 @@ WORKER_GROUPS = (
     ("seed_sources", "seed"),
     ("manifest", "seed"),  # dbt's parse, of tests/e2e/test_analyst_workflow.py
 )
+# the modules whose tests take half a minute or more each (make test's --durations)
+LONGEST_FIRST = ("test_incremental_equals_full.py", "test_production_runs.py")
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -65,7 +67,12 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     that it is built once: pytest-xdist's `loadgroup` sends the tests whose
     id ends in the same `@group` to one worker. Its own `xdist_group` marker
     does this by setting `item._nodeid`, which pytest 9 no longer reads (ids
-    live in `item._id`), so the suffix is set here."""
+    live in `item._id`), so the suffix is set here.
+
+    pytest-xdist hands out the groups first, then the other tests in the
+    order collected: the modules of the longest tests go first
+    (LONGEST_FIRST), so that the last test a worker takes is a short one."""
+    items.sort(key=lambda item: item.path.name not in LONGEST_FIRST)  # stable
     if not hasattr(config, "workerinput"):
         return
     for item in items:
