@@ -1,9 +1,13 @@
-"""Where the warehouse is: a DuckDB file (default) or a PostgreSQL database.
+"""Where the warehouse is: a DuckDB file (default), a PostgreSQL database,
+or a lake read by a Spark cluster.
 
-Configured by the environment: WAREHOUSE_TARGET (`duckdb` or `postgres`),
-WAREHOUSE_DUCKDB_PATH (default `data/warehouse.duckdb`) and
-WAREHOUSE_POSTGRES_URL, decoded once (postgres_url.py). dbt's profile
-(warehouse/profiles.yml) reads the variables `dbt_env()` derives from them.
+Configured by the environment: WAREHOUSE_TARGET (`duckdb`, `postgres` or
+`spark`), WAREHOUSE_DUCKDB_PATH (default `data/warehouse.duckdb`),
+WAREHOUSE_POSTGRES_URL, decoded once (postgres_url.py), and for Spark
+WAREHOUSE_LAKE_URL (default `data/lake`), WAREHOUSE_SPARK_HOST and
+WAREHOUSE_SPARK_PORT (default 127.0.0.1:10000; spark_lake.py). dbt's
+profile (warehouse/profiles.yml) reads the variables `dbt_env()` derives
+from them.
 """
 
 from __future__ import annotations
@@ -23,9 +27,11 @@ from dlt.common.destination import Destination
 from dlt_pipelines import REPO_ROOT
 from dlt_pipelines.exceptions import UrlError, WarehouseError
 from dlt_pipelines.postgres_url import PostgresUrl
+from dlt_pipelines.spark_lake import SparkLake
 
 DEFAULT_DUCKDB_PATH = "data/warehouse.duckdb"
-TARGETS = ("duckdb", "postgres")
+DEFAULT_LAKE = "data/lake"
+TARGETS = ("duckdb", "postgres", "spark")
 # Loading: rows need no insertion order (DuckDB may then write in parallel),
 # and a bounded memory for a process that also extracts.
 DUCKDB_SETTINGS = {"preserve_insertion_order": False, "memory_limit": "256MB"}
@@ -38,7 +44,8 @@ class Warehouse:
     target: str
     duckdb_path: Path
     postgres: PostgresUrl | None = None
-    schema_suffix: str = ""  # dbt builds into <schema><suffix> (PostgreSQL, before a swap)
+    schema_suffix: str = ""  # dbt builds into <schema><suffix> (before it is published)
+    spark: SparkLake | None = None
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] = os.environ) -> Warehouse:
@@ -57,7 +64,15 @@ class Warehouse:
             postgres = PostgresUrl.parse(url, "WAREHOUSE_POSTGRES_URL") if url else None
         except UrlError as error:
             raise WarehouseError(str(error)) from None
-        return cls(target, path.resolve(), postgres)
+        spark = None
+        if target == "spark":
+            spark = SparkLake.from_settings(
+                env.get("WAREHOUSE_LAKE_URL", DEFAULT_LAKE),
+                env.get("WAREHOUSE_SPARK_HOST", "127.0.0.1"),
+                env.get("WAREHOUSE_SPARK_PORT", "10000"),
+                REPO_ROOT,
+            )
+        return cls(target, path.resolve(), postgres, spark=spark)
 
     def env(self) -> dict[str, str]:
         """The WAREHOUSE_* variables that configure this warehouse in another process."""
@@ -67,6 +82,10 @@ class Warehouse:
         }
         if self.postgres:
             variables["WAREHOUSE_POSTGRES_URL"] = self.postgres.uri()
+        if self.spark:
+            variables["WAREHOUSE_LAKE_URL"] = self.spark.lake_url
+            variables["WAREHOUSE_SPARK_HOST"] = self.spark.host
+            variables["WAREHOUSE_SPARK_PORT"] = str(self.spark.port)
         return variables
 
     def dbt_env(self) -> dict[str, str]:
@@ -86,6 +105,9 @@ class Warehouse:
         the same moment can collide ("Unique file handle conflict")."""
         if self.target == "postgres":
             yield dlt.destinations.postgres(self.postgres.uri())
+            return
+        if self.target == "spark":
+            yield dlt.destinations.filesystem(self.spark.lake_url)
             return
         self.duckdb_path.parent.mkdir(parents=True, exist_ok=True)
         connection = self.connect_duckdb(config=DUCKDB_SETTINGS)
@@ -124,6 +146,8 @@ class Warehouse:
             with self.connect_duckdb(read_only=True) as conn:
                 result = conn.execute(sql)
                 return [d[0] for d in result.description], result.fetchall()
+        if self.target == "spark":
+            return self.spark.query(sql)
         conn = self.connect()
         try:
             conn.set_session(readonly=True)
@@ -133,6 +157,18 @@ class Warehouse:
         finally:
             conn.close()
 
+    def has_table(self, schema: str, table: str) -> bool:
+        """Tell whether the table exists (False for a DuckDB file not made yet)."""
+        if self.target == "spark":
+            return self.spark.has_table(schema, table)
+        if self.target == "duckdb" and not self.duckdb_path.exists():
+            return False
+        _, found = self.query(
+            "select 1 from information_schema.tables"
+            f" where table_schema = '{schema}' and table_name = '{table}'"
+        )
+        return bool(found)
+
     def execute(self, statements: list[str]) -> None:
         """Run `statements` in one transaction, writing."""
         if self.target == "duckdb":
@@ -141,6 +177,9 @@ class Warehouse:
                 for statement in statements:
                     conn.execute(statement)
                 conn.execute("commit")
+            return
+        if self.target == "spark":
+            self.spark.execute(statements)
             return
         conn = self.connect()
         try:
@@ -154,13 +193,18 @@ class Warehouse:
         """Where the warehouse is, without credentials."""
         if self.target == "duckdb":
             return f"DuckDB file {self.duckdb_path}"
+        if self.target == "spark":
+            return self.spark.describe()
         return f"PostgreSQL {self.postgres.describe()}"
 
     def run_file(self, suffix: str) -> Path:
         """A file the scheduled runs keep for this warehouse (lock, journal):
-        beside the DuckDB file, or under data/ for a PostgreSQL warehouse."""
+        beside the DuckDB file, or under data/ for a server's warehouse."""
         if self.target == "duckdb":
             return self.duckdb_path.with_name(self.duckdb_path.name + suffix)
-        where = f"{self.postgres.host}:{self.postgres.port}/{self.postgres.dbname}"
+        if self.target == "spark":
+            where = f"{self.spark.host}:{self.spark.port}"
+        else:
+            where = f"{self.postgres.host}:{self.postgres.port}/{self.postgres.dbname}"
         slug = re.sub(r"[^A-Za-z0-9_.-]+", "_", where)
-        return REPO_ROOT / "data" / f"postgres-{slug}{suffix}"
+        return REPO_ROOT / "data" / f"{self.target}-{slug}{suffix}"

@@ -80,10 +80,10 @@ class Builds:
     def __init__(self, folder: Path) -> None:
         self.folder = folder
 
-    def marker(self, build: str) -> BuildMarker | None:
-        """The build's marker, if it has one."""
-        path = self.folder / build / "marker.json"
-        return BuildMarker(**json.loads(path.read_text())) if path.exists() else None
+    def marker(self, build: str | None) -> BuildMarker | None:
+        """The build's marker, if it has one (None for no build: none published yet)."""
+        path = self.folder / str(build) / "marker.json"
+        return BuildMarker(**json.loads(path.read_text())) if build and path.exists() else None
 
     def save(self, build: str, marker: BuildMarker) -> None:
         """Record what the build now includes."""
@@ -136,14 +136,9 @@ def dbt_selection(builds: Builds, build: str, history: RunHistory) -> list[str]:
 
 def newest_load(warehouse: Warehouse) -> str:
     """The newest dlt load of either source in the warehouse ('' for none)."""
-    if warehouse.target == "duckdb" and not warehouse.duckdb_path.exists():
-        return ""
-    loaded = warehouse.query(
-        "select table_schema from information_schema.tables"
-        " where table_name = '_dlt_loads' and table_schema in ('raw_chemlink', 'raw_engagement')"
-    )[1]
     newest = [
         warehouse.query(f"select max(load_id) from {schema}._dlt_loads")[1][0][0]
-        for (schema,) in loaded
+        for schema in ("raw_chemlink", "raw_engagement")
+        if warehouse.has_table(schema, "_dlt_loads")
     ]
     return max(filter(None, newest), default="")

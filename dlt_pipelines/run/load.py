@@ -18,10 +18,12 @@ from concurrent.futures import ThreadPoolExecutor
 import dlt
 from dlt.common.configuration.exceptions import ConfigFieldMissingException
 from dlt.common.destination import Destination
+from dlt.extract import DltSource
 from dlt.pipeline.exceptions import PipelineStepFailed
 
 from dlt_pipelines.exceptions import SourceError, WarehouseError
 from dlt_pipelines.sources import SOURCES
+from dlt_pipelines.spark_lake import SparkLake
 from dlt_pipelines.warehouse import Warehouse
 
 
@@ -42,7 +44,15 @@ def load_sources(
         ThreadPoolExecutor(max_workers=len(only)) as pool,
     ):
         runs = {
-            name: pool.submit(_load_source, name, destination, pipelines_dir, credentials, progress)
+            name: pool.submit(
+                _load_source,
+                name,
+                destination,
+                warehouse.spark,
+                pipelines_dir,
+                credentials,
+                progress,
+            )
             for name in only
         }
         loaded: dict[str, int] = {}
@@ -56,7 +66,10 @@ def add_missing_load_ids(warehouse: Warehouse) -> None:
     (warehouses made before incremental builds): the newest completed load
     of their source, as if all their rows had come in it. dlt cannot add a
     NOT NULL column to a table that has rows (nor to its merge staging
-    table), and the staging models read it. A no-op on every later run."""
+    table), and the staging models read it. A no-op on every later run, and
+    on Spark, whose lake has always had them."""
+    if warehouse.target == "spark":
+        return
     if warehouse.target == "duckdb" and not warehouse.duckdb_path.exists():
         return
     _, tables = warehouse.query(
@@ -84,11 +97,13 @@ def add_missing_load_ids(warehouse: Warehouse) -> None:
 def _load_source(
     name: str,
     destination: Destination,
+    lake: SparkLake | None,
     pipelines_dir: str,
     credentials: dict[str, str] | None,
     progress: bool,
 ) -> dict[str, int]:
-    """Extract and load one source; return the rows loaded per table."""
+    """Extract and load one source; return the rows loaded per table. Into a
+    lake, the source's tables are then declared to Spark."""
     pipeline = dlt.pipeline(
         pipeline_name=name,
         destination=destination,
@@ -97,7 +112,8 @@ def _load_source(
         progress="tqdm" if progress else None,
     )
     try:
-        pipeline.run(SOURCES[name](**({"credentials": credentials[name]} if credentials else {})))
+        source = SOURCES[name](**({"credentials": credentials[name]} if credentials else {}))
+        pipeline.run(_appending(source) if lake else source)
     except PipelineStepFailed as failure:
         raise _root_cause(failure) from None
     except ConfigFieldMissingException:
@@ -106,8 +122,26 @@ def _load_source(
             f"SOURCES__{name.upper()}__CREDENTIALS=postgresql://user:password@host:port/db "
             f"(or [sources.{name}] credentials in dlt_pipelines/.dlt/secrets.toml)"
         ) from None
+    if lake:
+        lake.declare_raw_tables(pipeline.dataset_name, _lake_tables(pipeline))
     counts = pipeline.last_trace.last_normalize_info.row_counts
     return {table: rows for table, rows in counts.items() if not table.startswith("_dlt")}
+
+
+def _appending(source: DltSource) -> DltSource:
+    """The source with every merge made an append: a lake of plain parquet
+    files cannot merge, so it keeps each version (staging takes the newest)."""
+    for resource in source.resources.values():
+        if resource.write_disposition == "merge":
+            resource.apply_hints(write_disposition="append")
+    return source
+
+
+def _lake_tables(pipeline: dlt.Pipeline) -> list[str]:
+    """The source's tables that have files in the lake, and dlt's loads."""
+    names = [*pipeline.default_schema.data_table_names(), "_dlt_loads"]
+    with pipeline.destination_client() as lake:
+        return [name for name in names if lake.list_table_files(name)]
 
 
 def _root_cause(failure: PipelineStepFailed) -> Exception:

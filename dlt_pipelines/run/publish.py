@@ -21,11 +21,18 @@ places in one transaction and grants the BI role (WAREHOUSE_BI_ROLE,
 default bi_reader) read access to `marts`. A query sees the old or the new
 marts, never a mix. dlt loads raw_* in place either way (readers are not
 given raw).
+
+Spark: two sets of databases, `staging__a`, `marts__a`, ... and the same
+with `__b`; the lake's raw tables serve both. `marts` holds one view per
+mart over the published set's; publishing re-points those views at the
+standby's (one metastore statement each: Spark has no transaction over
+several) and records the published set as a property of `marts`.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from contextlib import closing
 from dataclasses import dataclass, replace
@@ -38,8 +45,9 @@ from dlt_pipelines.warehouse import Warehouse
 DBT_SCHEMAS = ("staging", "intermediate", "mart_tables", "marts", "test_failures")
 STANDBY_SUFFIX = "__standby"
 SWAP_SUFFIX = "__swap"
-DUCKDB_SLOTS = ("a", "b")
+DUCKDB_SLOTS = ("a", "b")  # and Spark's
 PUBLISHED, STANDBY = "published", "standby"  # PostgreSQL's two sets
+SPARK_PUBLISHED = "published_build"  # the property of Spark's `marts` naming the set
 
 
 @dataclass(frozen=True)
@@ -55,6 +63,8 @@ def standby(warehouse: Warehouse) -> Slot:
     if warehouse.target == "postgres":
         return Slot(STANDBY, replace(warehouse, schema_suffix=STANDBY_SUFFIX))
     name = next(slot for slot in DUCKDB_SLOTS if slot != published_slot(warehouse))
+    if warehouse.target == "spark":
+        return Slot(name, replace(warehouse, schema_suffix=f"__{name}"))
     path = _slot_path(warehouse, name)
     if warehouse.duckdb_path.exists() and not _writable(path):
         _replace_with_copy(warehouse.duckdb_path, path)
@@ -66,6 +76,8 @@ def published_slot(warehouse: Warehouse) -> str | None:
     """The name of the build readers see (None before the first publish)."""
     if warehouse.target == "postgres":
         return PUBLISHED
+    if warehouse.target == "spark":
+        return _spark_published(warehouse)
     if not warehouse.duckdb_path.exists():
         return None
     published = warehouse.duckdb_path.stat().st_ino
@@ -82,6 +94,9 @@ def publish(warehouse: Warehouse, slot: Slot) -> str:
     if warehouse.target == "postgres":
         _swap_schemas(warehouse)
         return PUBLISHED
+    if warehouse.target == "spark":
+        _repoint_spark_views(warehouse, slot)
+        return slot.name
     with duckdb.connect(str(slot.warehouse.duckdb_path)) as conn:
         conn.execute("checkpoint")  # everything in the file, nothing in a WAL
     link = warehouse.duckdb_path.with_name(f".{warehouse.duckdb_path.name}.publishing")
@@ -155,3 +170,30 @@ def _schema_exists(cursor, name: str) -> bool:
     """Tell whether the schema exists."""
     cursor.execute("select 1 from information_schema.schemata where schema_name = %s", (name,))
     return cursor.fetchone() is not None
+
+
+def _spark_published(warehouse: Warehouse) -> str | None:
+    """The set Spark's `marts` views read (None before the first publish)."""
+    _, databases = warehouse.query("show databases like 'marts'")
+    if not databases:
+        return None
+    _, rows = warehouse.query("describe database extended marts")
+    properties = " ".join(str(value) for name, value in rows if name == "Properties")
+    found = re.search(rf"\b{SPARK_PUBLISHED},(\w+)", properties)
+    return found.group(1) if found else None
+
+
+def _repoint_spark_views(warehouse: Warehouse, slot: Slot) -> None:
+    """Point every view of `marts` at the slot's marts, then record the slot."""
+    built = f"marts{slot.warehouse.schema_suffix}"
+    _, views = warehouse.query(f"show views in {built}")
+    warehouse.execute(
+        [
+            "create database if not exists marts",
+            *(
+                f"create or replace view marts.{name} as select * from {built}.{name}"
+                for _, name, *_ in views
+            ),
+            f"alter database marts set dbproperties ('{SPARK_PUBLISHED}' = '{slot.name}')",
+        ]
+    )

@@ -87,7 +87,7 @@ def _compare_keys(
     """New findings for one table, and the recorded ones that no longer hold;
     None on the first load of a table with a unique key (nothing to find)."""
     loaded = _warehouse_column(
-        warehouse, f"select cast({table.primary_key} as varchar) from {table.name}"
+        warehouse, f"select distinct cast({table.primary_key} as varchar) from {table.name}"
     )
     if loaded is None and unique_key:
         return None
@@ -140,11 +140,14 @@ def _findings(
 
 
 def _recorded(warehouse, table: SourceTable, finding: str) -> pa.Array:
-    """The keys of the table with that finding on record (and not cleared)."""
+    """The keys of the table with that finding on record (and not cleared):
+    in the newest version of each finding, as a lake keeps every version."""
     keys = _warehouse_column(
         warehouse,
-        f"select row_id from {FINDINGS}"
-        f" where table_name = '{table.name}' and finding = '{finding}' and not is_cleared",
+        "select row_id from (select row_id, is_cleared, row_number() over"
+        " (partition by row_id order by _dlt_load_id desc) as version_rank"
+        f" from {FINDINGS} where table_name = '{table.name}' and finding = '{finding}')"
+        " as findings where version_rank = 1 and not is_cleared",
     )
     return keys if keys is not None else pa.array([], pa.string())
 

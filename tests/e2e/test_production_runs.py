@@ -278,17 +278,17 @@ def test_null_in_a_not_null_column_is_not_published(sources, published):
     ) == [(1,)]
 
 
-def test_future_timestamp_warns_and_publishes(sources, duckdb_warehouse):
+def test_future_timestamp_warns_and_publishes(sources, published):
     execute(
         sources.engagement,
-        "update posts set created_at = now() + interval '1 year'"
+        "update posts set created_at = now() + interval '1 year', updated_at = now()"
         " where id = (select id from posts order by id limit 1)",
     )
-    run = scheduled_run(duckdb_warehouse, sources)
+    run = scheduled_run(published, sources)
     assert run.returncode == WARNING
     assert "warn: is_not_in_the_future_stg_engagement__posts_created_at (1 rows)" in run.stdout
     assert rows(
-        duckdb_warehouse,
+        published,
         "select count(*) from staging.stg_engagement__posts where created_at > now()",
     ) == [(1,)]
 

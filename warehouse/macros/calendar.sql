@@ -1,7 +1,17 @@
 {#- UTC calendar helpers. Timestamps are UTC `timestamp`s from staging on. -#}
 
 {% macro to_utc(column) -%}
+    {{ return(adapter.dispatch('to_utc')(column)) }}
+{%- endmacro %}
+
+{% macro default__to_utc(column) -%}
     cast({{ column }} at time zone 'UTC' as timestamp)
+{%- endmacro %}
+
+{#- Spark's timestamp is an instant, shown in the session's zone, which the
+    profile sets to UTC (server_side_parameters) -#}
+{% macro spark__to_utc(column) -%}
+    cast({{ column }} as timestamp)
 {%- endmacro %}
 
 {% macro day_of(column) -%}
@@ -29,4 +39,18 @@
             {{ dbt.dateadd('month', '1 - generated_number', as_of_month()) }} as date
         ) as {{ column }}
     from ({{ dbt.generate_series(months) }}) as month_numbers
+{%- endmacro %}
+
+{#- The instant of a Unix time (seconds, with a fraction) held as text, as
+    dlt's load ids are. -#}
+{% macro unix_time_to_timestamp(column) -%}
+    {{ return(adapter.dispatch('unix_time_to_timestamp')(column)) }}
+{%- endmacro %}
+
+{% macro default__unix_time_to_timestamp(column) -%}
+    {{ to_utc("to_timestamp(cast(" ~ column ~ " as double precision))") }}
+{%- endmacro %}
+
+{% macro spark__unix_time_to_timestamp(column) -%}
+    timestamp_micros(cast(cast({{ column }} as decimal(20, 6)) * 1000000 as bigint))
 {%- endmacro %}

@@ -100,3 +100,14 @@
     {%- endcall -%}
     {{ return(load_result('table_comment').table.rows[0][0]) }}
 {%- endmacro %}
+
+{% macro spark__table_comment(relation) -%}
+    {%- call statement('table_comment', fetch_result=True) -%}
+        show tblproperties {{ relation }}
+    {%- endcall -%}
+    {%- for row in load_result('table_comment').table.rows
+        if row[0] == 'comment' -%}
+        {{ return(row[1]) }}
+    {%- endfor -%}
+    {{ return('') }}
+{%- endmacro %}

@@ -16,7 +16,7 @@
 {{ config(
     materialized='incremental',
     unique_key='event_id',
-    incremental_strategy='delete+insert',
+    incremental_strategy=changes_strategy(),
     on_schema_change='fail',
     post_hook="{{ update_person_status(this) }}",
 ) }}

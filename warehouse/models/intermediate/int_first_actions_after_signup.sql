@@ -10,9 +10,10 @@
 {{ config(
     materialized='incremental',
     unique_key='person_id',
-    incremental_strategy='delete+insert',
+    incremental_strategy=changes_strategy(),
     on_schema_change='fail',
-    post_hook="delete from {{ this }} where first_action_at is null",
+    post_hook="{% if reads_changes_only() %}delete from {{ this }}"
+        " where first_action_at is null{% endif %}",
 ) }}
 
 with
@@ -70,7 +71,8 @@ changes_seen as (
 ),
 
 -- a person without an action gets a row without one, which replaces any
--- first action they had (the post-hook then drops it)
+-- first action they had (the post-hook then drops it); a build that
+-- computes every person keeps only those who acted
 final as (
     select
         persons_to_build.person_id,
@@ -84,6 +86,9 @@ final as (
             and first_actions.action_number = 1
     left join changes_seen
         on persons_to_build.person_id = changes_seen.person_id
+    {% if not reads_changes_only() -%}
+        where first_actions.occurred_at is not null
+    {%- endif %}
 )
 
 select * from final

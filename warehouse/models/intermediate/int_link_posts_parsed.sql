@@ -28,7 +28,9 @@ final as (
         coalesce(
             nullif(
                 regexp_replace(
-                    link_url, '^[a-z]+://(www[.])?([^/:?#]+).*$|^.*$', '\2'
+                    link_url,
+                    '^[a-z]+://(www[.])?([^/:?#]+).*$|^.*$',
+                    '{{ regexp_group(2) }}'
                 ),
                 ''
             ),

@@ -8,7 +8,7 @@
 {{ config(
     materialized='incremental',
     unique_key=['source_table', 'person_column', 'source_row_id'],
-    incremental_strategy='delete+insert',
+    incremental_strategy=changes_strategy(),
     on_schema_change='fail',
 ) }}
 

@@ -13,8 +13,7 @@ renamed as (
         load_id,
         'chemlink' as source_name,
         status as load_status,
-        {{ to_utc("to_timestamp(cast(load_id as double precision))") }}
-            as extraction_started_at,
+        {{ unix_time_to_timestamp('load_id') }} as extraction_started_at,
         {{ to_utc('inserted_at') }} as loaded_at
     from source
 )
