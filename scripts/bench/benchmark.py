@@ -19,7 +19,11 @@ of --repeat runs:
   each with where its seconds went (scheduled_runs.py);
 - each of the 11 marts on the DuckDB warehouse, against the same metric
   queried live on the sources;
-- peak memory of the extract-load process.
+- peak memory of the extract-load process;
+- with --spark HOST:PORT (a running cluster's Thrift server, `make
+  spark-up`), the same scheduled runs into a lake built on that cluster,
+  with the load into the lake and the dbt build on the cluster apart, and
+  each mart read through Thrift, beside the DuckDB figures.
 
 It prints a table (rows per second, every time also as a ratio to the COPY
 limit) and writes it as JSON and Markdown under artifacts/bench/.
@@ -50,6 +54,7 @@ from dlt_pipelines import REPO_ROOT
 from dlt_pipelines.postgres_url import PostgresUrl
 from dlt_pipelines.run.dbt import run_dbt
 from dlt_pipelines.sources import TABLES as SOURCE_TABLES
+from dlt_pipelines.spark_lake import SparkLake
 from dlt_pipelines.warehouse import Warehouse
 from scripts.bench.live_metrics import METRIC_SOURCES, live_metric
 from scripts.bench.scheduled_runs import NO_KEY_COMPARISON, ScheduledRun
@@ -75,6 +80,7 @@ NOTHING_CHANGED = "incremental, nothing changed"
 ONE_PERCENT_CHANGED = "incremental, 1 % changed"
 KEY_COMPARISON = "incremental comparing every key (finds hard deletes)"
 SCHEDULED = "scheduled run: "  # python -m dlt_pipelines.run, end to end
+SPARK = "Spark, scheduled run: "  # the same, into a lake built on the cluster
 
 
 @dataclass
@@ -255,13 +261,24 @@ NEW_ROWS = {
 }
 
 
-def mart_seconds(warehouse: Path, model: str, repeat: int) -> float:
-    """Median seconds to read a whole mart view from the DuckDB warehouse."""
-    with duckdb.connect(str(warehouse), read_only=True) as conn:
-        conn.execute(f"select * from marts.{model}").fetchall()  # warm
-        return median_seconds(
-            lambda: timed(lambda: conn.execute(f"select * from marts.{model}").fetchall()), repeat
-        )
+def mart_seconds(warehouse: Warehouse, model: str, repeat: int) -> float:
+    """Median seconds to read a whole mart view, warm, as a BI tool would:
+    from the DuckDB file, or through Spark's Thrift server."""
+    if warehouse.target == "spark":
+        connection = warehouse.spark.connect()
+    else:
+        connection = duckdb.connect(str(warehouse.duckdb_path), read_only=True)
+    try:
+        cursor = connection.cursor()
+
+        def read() -> None:
+            cursor.execute(f"select * from marts.{model}")
+            cursor.fetchall()
+
+        read()  # warm
+        return median_seconds(lambda: timed(read), repeat)
+    finally:
+        connection.close()
 
 
 def source_rows(urls: SourceUrls) -> int:
@@ -301,7 +318,12 @@ def incremental_seconds(
 
 
 def measure_scale(
-    scale: int, urls: SourceUrls, repeat: int, stock_repeat: int, complete: bool
+    scale: int,
+    urls: SourceUrls,
+    repeat: int,
+    stock_repeat: int,
+    complete: bool,
+    spark: SparkLake | None = None,
 ) -> list[Figure]:
     """The figures at one scale: every line when `complete`, else the scaling
     lines (the limit, full load, dbt build, incremental with nothing changed)."""
@@ -360,9 +382,19 @@ def measure_scale(
     every_key = median_seconds(lambda: project_elt(urls, warehouse.duckdb_path)["seconds"], repeat)
     add(KEY_COMPARISON, every_key, "nothing changed; on its own cadence in production")
     for model in METRIC_SOURCES:
-        add(mart_line(model), mart_seconds(warehouse.duckdb_path, model, repeat), count=None)
+        add(mart_line(model), mart_seconds(warehouse, model, repeat), count=None)
         live = median_seconds(lambda m=model: timed(lambda: live_metric(m, urls, AS_OF)), repeat)
         add(live_line(model), live, count=None)
+    if spark:
+        lake = Warehouse("spark", folder / "unused.duckdb", spark=spark)
+        for kept in (".runs.jsonl", ".builds", ".dbt-state"):  # of an earlier benchmark
+            shutil.rmtree(lake.run_file(kept), ignore_errors=True)
+            lake.run_file(kept).unlink(missing_ok=True)
+        spark_runs = measure_scheduled_runs(lake, urls, AS_OF, repeat, change_one_percent)
+        for name, run in spark_runs.items():
+            add(SPARK + name, run.seconds, run.where(), count=run.rows_loaded, steps=run)
+        for model in METRIC_SOURCES:
+            add(f"mart {model} (Spark, Thrift)", mart_seconds(lake, model, repeat), count=None)
     return figures
 
 
@@ -376,13 +408,17 @@ def live_line(model: str) -> str:
     return f"live {model} (sources)"
 
 
-def run_benchmark(scale: int, repeat: int, stock_repeat: int, server_url: str) -> list[Figure]:
+def run_benchmark(
+    scale: int, repeat: int, stock_repeat: int, server_url: str, spark: SparkLake | None
+) -> list[Figure]:
     """Every figure at `scale`, and the scaling lines at a quarter and a half of it."""
     figures: list[Figure] = []
     for each in sorted({max(1, scale // 4), max(1, scale // 2), scale}):
         print(f"generating the random profile at scale {each} ...", flush=True)
         urls = generate(server_url, random_tables(each, 7), f"bench{each}_")
-        figures += measure_scale(each, urls, repeat, stock_repeat, complete=each == scale)
+        complete = each == scale
+        lake = spark if complete else None
+        figures += measure_scale(each, urls, repeat, stock_repeat, complete, lake)
     return figures
 
 
@@ -495,13 +531,23 @@ def main() -> None:
         default=3,
         help="runs of stock dlt (slow at large scales; 0 leaves it out)",
     )
+    parser.add_argument(
+        "--spark",
+        metavar="HOST:PORT",
+        help="also measure the Spark target on the cluster of this Thrift server",
+    )
     args = parser.parse_args()
+    spark = None
+    if args.spark:
+        host, _, port = args.spark.rpartition(":")
+        lake = (BENCH_DIR / f"scale-{args.scale}" / "lake").as_posix()
+        spark = SparkLake.from_settings(lake, host, port, REPO_ROOT)
     if args.scale < 4:
         parser.error("--scale must be at least 4 (its quarter is the smallest scale measured)")
     server = postgres_server.LocalPostgres(BENCH_DIR / "postgres")
     server_url = server.start(PORT, SERVER_SETTINGS).uri()
     try:
-        figures = run_benchmark(args.scale, args.repeat, args.stock_repeat, server_url)
+        figures = run_benchmark(args.scale, args.repeat, args.stock_repeat, server_url, spark)
         report = markdown(figures, server_version(server_url))
     finally:
         server.stop()

@@ -5,46 +5,15 @@ endpoint as dbt-spark and BI tools read it, and stopped whole."""
 from __future__ import annotations
 
 import json
-import socket
 import urllib.request
 
 import pyarrow as pa
 import pyarrow.parquet as pq
-import pytest
 
-from scripts.demo.spark_cluster import ClusterError, SparkCluster, java_home
+from tests.spark.conftest import listening, spark_ready
 
-hive = pytest.importorskip("pyhive.hive", reason="Spark's extras: `make install-spark`")
-try:
-    java_home()
-except ClusterError as missing:
-    pytest.skip(str(missing), allow_module_level=True)
-
-
-def free_port() -> int:
-    """A TCP port nobody listens on."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def listening(port: int) -> bool:
-    with socket.socket() as probe:
-        return probe.connect_ex(("127.0.0.1", port)) == 0
-
-
-@pytest.fixture(scope="module")
-def cluster(tmp_path_factory):
-    """A cluster of its own, on free ports (the last test stops it)."""
-    started = SparkCluster(
-        tmp_path_factory.mktemp("spark"),
-        master_port=free_port(),
-        master_ui_port=free_port(),
-        thrift_port=free_port(),
-    )
-    started.up()
-    yield started
-    started.down()  # if a test failed before the last one
+spark_ready()
+from pyhive import hive  # noqa: E402 (after the skip)
 
 
 def test_two_workers_serve_the_thrift_server(cluster):

@@ -5,60 +5,52 @@
     removal, which the incremental models follow. The subquery has an
     alias: PostgreSQL before 16 requires one. -#}
 {% macro source_with_removals(source_name, table_name, key='id') -%}
+    {%- set findings_key = ['table_name', 'row_id', 'finding'] -%}
     (
         select
             source_rows.*,
             removals.detected_at as removed_at,
-            -- greatest() skips NULLs on both engines: rows never found removed
+            -- greatest() skips NULLs on every engine: rows never found removed
             greatest(source_rows._dlt_load_id, removals._dlt_load_id)
                 as change_load_id
-        from {{ source(source_name, table_name) }} as source_rows
-        left join {{ source(source_name, 'source_key_findings') }} as removals
+        from {{ current_rows(source(source_name, table_name), [key]) }}
+            as source_rows
+        left join
+            {{ current_rows(
+                source(source_name, 'source_key_findings'), findings_key
+            ) }} as removals
             on
                 removals.table_name = '{{ table_name }}'
                 and removals.finding = 'removed_at_source'
                 and cast(source_rows.{{ key }} as {{ dbt.type_string() }})
                 = removals.row_id
     ) as source_rows_with_removals
+{%- endmacro %}
+
+{#- The current rows of a raw table: the table itself where dlt merges each
+    row on its key (dispatched). -#}
+{% macro current_rows(relation, key_columns) -%}
+    {{ return(adapter.dispatch('current_rows')(relation, key_columns)) }}
+{%- endmacro %}
+
+{% macro default__current_rows(relation, key_columns) -%}
+    {{ relation }}
 {%- endmacro %}
 
 {#- A lake keeps every version dlt appended (plain parquet cannot merge):
-    the newest version of each row, and of each finding, is the row. -#}
-{% macro spark__source_with_removals(source_name, table_name, key) -%}
+    the rows the newest load wrote for each key, with their version_rank
+    (1; staging names the columns it keeps). -#}
+{% macro spark__current_rows(relation, key_columns) -%}
     (
-        select
-            source_rows.*,
-            removals.detected_at as removed_at,
-            greatest(source_rows._dlt_load_id, removals._dlt_load_id)
-                as change_load_id
-        from (
-            {{ newest_versions(source(source_name, table_name), [key]) }}
-        ) as source_rows
-        left join (
-            {{ newest_versions(
-                source(source_name, 'source_key_findings'),
-                ['table_name', 'row_id', 'finding'],
-            ) }}
-        ) as removals
-            on
-                removals.table_name = '{{ table_name }}'
-                and removals.finding = 'removed_at_source'
-                and cast(source_rows.{{ key }} as {{ dbt.type_string() }})
-                = removals.row_id
-    ) as source_rows_with_removals
-{%- endmacro %}
-
-{#- The rows of `relation` that the newest dlt load wrote for each key (with
-    their version_rank, 1; staging names the columns it keeps). -#}
-{% macro newest_versions(relation, key_columns) -%}
-    select * from (
-        select
-            *,
-            row_number() over (
-                partition by {{ key_columns | join(', ') }}
-                order by _dlt_load_id desc
-            ) as version_rank
-        from {{ relation }}
-    ) as versions
-    where version_rank = 1
+        select * from (
+            select
+                *,
+                row_number() over (
+                    partition by {{ key_columns | join(', ') }}
+                    order by _dlt_load_id desc
+                ) as version_rank
+            from {{ relation }}
+        ) as versions
+        where version_rank = 1
+    )
 {%- endmacro %}

@@ -1,0 +1,98 @@
+"""WAREHOUSE_TARGET=spark: the same scheduled run, into a lake read by a
+Spark cluster, gives every mart DuckDB gives, under foreign time zones:
+after a first load, and after every kind of change a source makes (updates,
+soft and hard deletes, a person leaving, a late commit). The marts are
+read through the Thrift endpoint, as a BI tool reads them."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+from decimal import Decimal
+
+import pytest
+
+from dlt_pipelines.spark_lake import SparkLake
+from dlt_pipelines.warehouse import Warehouse
+from tests.conftest import FOREIGN_TIME_ZONES
+from tests.helpers import MART_MODELS, mart, rows, scheduled_run
+from tests.source_changes import CHANGES, change, late_comment
+from tests.spark.conftest import spark_ready
+
+spark_ready()
+from pyhive import hive  # noqa: E402 (after the skip)
+
+WARNING = 1  # published, with warnings: the profile has ghosts
+TIMESTAMP_TEXT = re.compile(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(\.\d+)?")
+
+
+def comparable(value):
+    """One value as either engine's driver gives it: PyHive gives dates and
+    timestamps as text, DuckDB as objects."""
+    if isinstance(value, str) and TIMESTAMP_TEXT.fullmatch(value):
+        return datetime.fromisoformat(value)
+    if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        return date.fromisoformat(value)
+    if isinstance(value, Decimal):
+        return value.normalize()
+    return value
+
+
+def marts(warehouse: Warehouse) -> dict[str, list[tuple]]:
+    """Every mart's rows, comparable and sorted (a view promises no order)."""
+    return {
+        model: sorted((tuple(map(comparable, row)) for row in mart(warehouse, model)), key=repr)
+        for model in MART_MODELS
+    }
+
+
+@pytest.fixture(scope="module")
+def warehouses(cluster, tmp_path_factory):
+    """An empty lake on the module's cluster, and an empty DuckDB file."""
+    folder = tmp_path_factory.mktemp("spark_target")
+    lake = SparkLake((folder / "lake").as_uri(), "127.0.0.1", cluster.thrift_port)
+    spark = Warehouse("spark", folder / "unused.duckdb", spark=lake)
+    return spark, Warehouse("duckdb", folder / "warehouse.duckdb")
+
+
+def run_both(warehouses, sources) -> list[str]:
+    """A scheduled run on each warehouse; their output."""
+    outputs = []
+    for warehouse in warehouses:
+        run = scheduled_run(warehouse, sources, **FOREIGN_TIME_ZONES)
+        assert run.returncode == WARNING, run.stdout[-3000:] + run.stderr[-3000:]
+        outputs.append(run.stdout)
+    return outputs
+
+
+def test_every_mart_equals_duckdb_after_a_load_and_after_changes(warehouses, sources):
+    spark, duckdb = warehouses
+    spark_output, _ = run_both(warehouses, sources)
+    assert f"published {spark.describe()}" in spark_output
+    first = marts(spark)
+    assert first == marts(duckdb)
+    assert len(first["dau"]) == 30 and len(first["mau"]) == 12
+
+    for number, name in enumerate(sorted(CHANGES)):
+        change(sources, name, number / len(CHANGES))
+    pending = late_comment(sources)  # stamped before the runs...
+    run_both(warehouses, sources)
+    pending.commit()  # ...committed after them: the next runs must load it
+    pending.close()
+    run_both(warehouses, sources)
+    changed = marts(spark)
+    assert changed == marts(duckdb)
+    assert changed != first
+    late = "select count(distinct id) from raw_engagement.comments where content = 'late'"
+    assert rows(spark, late) == rows(duckdb, late) == [(1,)]
+
+
+def test_a_bi_tool_reads_the_marts_through_thrift(warehouses):
+    spark, _ = warehouses
+    with hive.connect(host=spark.spark.host, port=spark.spark.port, username="bi") as conn:
+        cursor = conn.cursor()
+        cursor.execute("show views in marts")
+        views = sorted(name for _, name, *_ in cursor.fetchall())
+        cursor.execute("select count(*) from marts.dau")
+        assert cursor.fetchall() == [(30,)]
+    assert views == sorted(MART_MODELS)
