@@ -17,12 +17,12 @@ from dlt_pipelines.warehouse import Warehouse
 from tests.conftest import FOREIGN_TIME_ZONES
 from tests.helpers import MART_MODELS, mart, rows, scheduled_run
 from tests.source_changes import CHANGES, change, late_comment
-from tests.spark.conftest import spark_ready
+from tests.spark.conftest import free_port, spark_ready
 
 spark_ready()
 from pyhive import hive  # noqa: E402 (after the skip)
 
-WARNING = 1  # published, with warnings: the profile has ghosts
+WARNING, FAILURE = 1, 2  # published with warnings (the profile has ghosts); failed
 TIMESTAMP_TEXT = re.compile(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(\.\d+)?")
 
 
@@ -96,3 +96,14 @@ def test_a_bi_tool_reads_the_marts_through_thrift(warehouses):
         cursor.execute("select count(*) from marts.dau")
         assert cursor.fetchall() == [(30,)]
     assert views == sorted(MART_MODELS)
+
+
+def test_an_unreachable_thrift_server_stops_the_run_before_it_loads(template_sources, tmp_path):
+    lake = SparkLake((tmp_path / "lake").as_uri(), "127.0.0.1", free_port())
+    warehouse = Warehouse("spark", tmp_path / "unused.duckdb", spark=lake)
+    run = scheduled_run(warehouse, template_sources)
+    assert run.returncode == FAILURE
+    last = run.stdout.strip().splitlines()[-1]
+    assert f"cannot reach the Spark Thrift server at 127.0.0.1:{lake.port}" in last
+    assert "make spark-up" in last
+    assert not (tmp_path / "lake").exists()  # nothing was loaded
