@@ -14,6 +14,8 @@ same files under its own name for the scheme (s3a:// for s3://).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -74,16 +76,27 @@ class SparkLake:
                 "WAREHOUSE_SPARK_HOST and WAREHOUSE_SPARK_PORT."
             ) from None
 
-    def query(self, sql: str) -> tuple[list[str], list[tuple]]:
-        """Column names and rows of `sql`."""
+    @contextmanager
+    def session(self) -> Iterator:
+        """A cursor of a new Thrift session, closed after the block. A failure
+        to close it is not the block's: Spark's Thrift server can fail
+        closing the first session of its life (a Hive class its jars lack,
+        LlapSigner), after the session's work is done."""
+        from pyhive.exc import Error
+
         connection = self.connect()
         try:
-            cursor = connection.cursor()
+            yield connection.cursor()
+        finally:
+            with suppress(Error):
+                connection.close()
+
+    def query(self, sql: str) -> tuple[list[str], list[tuple]]:
+        """Column names and rows of `sql`."""
+        with self.session() as cursor:
             cursor.execute(sql)
             rows = cursor.fetchall()
             return [d[0].split(".")[-1] for d in cursor.description or []], rows
-        finally:
-            connection.close()
 
     def has_table(self, database: str, table: str) -> bool:
         """Tell whether the database holds the table."""
@@ -93,13 +106,9 @@ class SparkLake:
 
     def execute(self, statements: list[str]) -> None:
         """Run `statements` one after another (Spark has no transactions)."""
-        connection = self.connect()
-        try:
-            cursor = connection.cursor()
+        with self.session() as cursor:
             for statement in statements:
                 cursor.execute(statement)
-        finally:
-            connection.close()
 
     def declare_raw_tables(self, dataset: str, tables: list[str]) -> None:
         """Declare the dataset's tables in the metastore over their folders,
