@@ -82,8 +82,10 @@ class Builds:
 
     def marker(self, build: str | None) -> BuildMarker | None:
         """The build's marker, if it has one (None for no build: none published yet)."""
-        path = self.folder / str(build) / "marker.json"
-        return BuildMarker(**json.loads(path.read_text())) if build and path.exists() else None
+        if build is None:
+            return None
+        path = self.folder / build / "marker.json"
+        return BuildMarker(**json.loads(path.read_text())) if path.exists() else None
 
     def save(self, build: str, marker: BuildMarker) -> None:
         """Record what the build now includes."""
