@@ -93,9 +93,6 @@ class SparkCluster:
             "spark.local.dir": str(self.root / "tmp"),
             "spark.ui.enabled": "false",
             "spark.sql.session.timeZone": "UTC",
-            # a shuffle in twice as many parts as the cluster has cores, not 200:
-            # the local cluster's tables are small
-            "spark.sql.shuffle.partitions": str(2 * self.workers),
         }
         endpoint = {"bind.host": "127.0.0.1", "port": str(self.thrift_port)}
         self._start("thrift", "org.apache.spark.deploy.SparkSubmit",
