@@ -53,7 +53,7 @@ spark-up: $(SPARK_INSTALLED) java ## start a local Spark cluster: master, two wo
 spark-down: $(SPARK_INSTALLED) ## stop the local Spark cluster
 	$(BIN)/python -m scripts.demo.spark_cluster down
 
-test-spark: $(SPARK_INSTALLED) java ## the Spark tests: clusters of their own, the Spark target against DuckDB (Java 17)
+test-spark: $(SPARK_INSTALLED) java ## the Spark tests alone: a cluster of their own, the Spark target against DuckDB (Java 17)
 	$(BIN)/pytest tests/spark
 
 lock: ## re-resolve requirements.in into requirements.lock, in a scratch venv
@@ -84,8 +84,8 @@ metric: $(INSTALLED) ## query metrics by name, as of the published build: make m
 changed: $(INSTALLED) ## before pushing: build and test only the models you changed, and what depends on them
 	$(BIN)/python -m scripts.tools.check_changes
 
-test: lint-check browser postgres15 ## lint, then every test: the fast tier, end-to-end builds, dbt's data and unit tests, the dashboard in chromium
-	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadgroup tests/unit tests/e2e --durations=15
+test: lint-check browser postgres15 java $(SPARK_INSTALLED) ## lint, then every test: the fast tier, end-to-end builds, dbt's data and unit tests, the dashboard in chromium, the Spark target
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadgroup --no-loadscope-reorder tests --durations=15
 
 test-fast: $(INSTALLED) ## the fast tier only: pure logic, no database (seconds)
 	$(BIN)/pytest tests/unit

@@ -52,8 +52,10 @@ OLDEST_POSTGRES, NEWEST_POSTGRES = 15, 18
 # Tokyo is ahead of UTC and Los Angeles behind it: a 23:30 UTC event falls on
 # another local day in either, so any local-time arithmetic would show.
 FOREIGN_TIME_ZONES = {"TZ": "Asia/Tokyo", "PGTZ": "America/Los_Angeles"}
-# the tests that use the fixture run on one worker, which builds it once
+# the tests that use the fixture run on one worker, which builds it once;
+# the groups go to the workers in this order, the longest first
 WORKER_GROUPS = (
+    ("cluster", "spark"),  # tests/spark: one Spark cluster (about half the suite's time)
     ("random_warehouses", "random"),
     ("seed_sources", "seed"),
     ("manifest", "seed"),  # dbt's parse, of tests/e2e/test_analyst_workflow.py
@@ -63,23 +65,36 @@ LONGEST_FIRST = ("test_incremental_equals_full.py", "test_production_runs.py")
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Keep the tests that use one session-built warehouse on one worker, so
-    that it is built once: pytest-xdist's `loadgroup` sends the tests whose
-    id ends in the same `@group` to one worker. Its own `xdist_group` marker
-    does this by setting `item._nodeid`, which pytest 9 no longer reads (ids
-    live in `item._id`), so the suffix is set here.
+    """Keep the tests that use one session-built warehouse (or the Spark
+    cluster) on one worker, so that it is built once: pytest-xdist's
+    `loadgroup` sends the tests whose id ends in the same `@group` to one
+    worker. Its own `xdist_group` marker does this by setting
+    `item._nodeid`, which pytest 9 no longer reads (ids live in `item._id`),
+    so the suffix is set here.
 
-    pytest-xdist hands out the groups first, then the other tests in the
-    order collected: the modules of the longest tests go first
-    (LONGEST_FIRST), so that the last test a worker takes is a short one."""
-    items.sort(key=lambda item: item.path.name not in LONGEST_FIRST)  # stable
-    if not hasattr(config, "workerinput"):
-        return
-    for item in items:
-        uses = set(item.fixturenames)
-        group = next((group for fixture, group in WORKER_GROUPS if fixture in uses), None)
-        if group:
-            item._id = coerce_node_id(f"{item.nodeid}@{group}")
+    pytest-xdist (with --no-loadscope-reorder) hands out the work in the
+    order of the items: the groups first (WORKER_GROUPS), then the modules
+    of the longest tests (LONGEST_FIRST), so that the last test a worker
+    takes is a short one. A test marked `stops_the_cluster` runs last."""
+    groups = {item: _group(item) for item in items}
+    order = [group for _, group in WORKER_GROUPS]
+    items.sort(
+        key=lambda item: (
+            order.index(groups[item]) if groups[item] else len(order),
+            item.path.name not in LONGEST_FIRST,
+            item.get_closest_marker("stops_the_cluster") is not None,
+        )
+    )
+    if hasattr(config, "workerinput"):
+        for item in items:
+            if groups[item]:
+                item._id = coerce_node_id(f"{item.nodeid}@{groups[item]}")
+
+
+def _group(item: pytest.Item) -> str | None:
+    """The worker group of the first fixture in WORKER_GROUPS the test uses."""
+    uses = set(item.fixturenames)
+    return next((group for fixture, group in WORKER_GROUPS if fixture in uses), None)
 
 
 SHARED_FOLDER = pytest.StashKey[Path]()

@@ -29,6 +29,11 @@ DEFAULT_ROOT = REPO_ROOT / "data" / "spark"
 JAVA_17 = Path("/usr/lib/jvm/java-17-openjdk-amd64")
 THRIFT_SERVER = "org.apache.spark.sql.hive.thriftserver.HiveThriftServer2"
 START_TIMEOUT_SECONDS = 180
+# A small local cluster runs many short queries on little data: the JIT's
+# quick tier and the serial collector spare a cold JVM most of its warm-up
+# (measured on the demo's first build: 184 s and 286 s of JVM CPU, against
+# 251 s and 449 s with the JVM's defaults)
+JVM_OPTIONS = "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC"
 
 
 class ClusterError(Exception):
@@ -93,6 +98,12 @@ class SparkCluster:
             "spark.local.dir": str(self.root / "tmp"),
             "spark.ui.enabled": "false",
             "spark.sql.session.timeZone": "UTC",
+            "spark.driver.extraJavaOptions": JVM_OPTIONS,
+            "spark.executor.extraJavaOptions": JVM_OPTIONS,
+            # little data: a few shuffle partitions, no re-planning, no code generation
+            "spark.sql.shuffle.partitions": "2",
+            "spark.sql.adaptive.enabled": "false",
+            "spark.sql.codegen.wholeStage": "false",
         }
         endpoint = {"bind.host": "127.0.0.1", "port": str(self.thrift_port)}
         self._start("thrift", "org.apache.spark.deploy.SparkSubmit",
@@ -165,6 +176,7 @@ def _environment(root: Path) -> dict[str, str]:
         "SPARK_LOG_DIR": str(root / "logs"),
         "SPARK_PID_DIR": str(root / "run"),
         "SPARK_LOCAL_IP": "127.0.0.1",
+        "SPARK_DAEMON_JAVA_OPTS": JVM_OPTIONS,  # the master's and the workers'
     }
 
 

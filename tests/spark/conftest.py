@@ -1,5 +1,6 @@
-"""A Spark cluster per test module, on free ports. Each module skips itself,
-saying why, where Spark's extras or Java are missing (spark_ready)."""
+"""One Spark cluster for the session's Spark tests, on free ports (they run
+on one worker: tests/conftest.py's WORKER_GROUPS). Each module skips
+itself, saying why, where Spark's extras or Java are missing (spark_ready)."""
 
 from __future__ import annotations
 
@@ -32,9 +33,10 @@ def listening(port: int) -> bool:
         return probe.connect_ex(("127.0.0.1", port)) == 0
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def cluster(tmp_path_factory):
-    """A cluster of the module's own: master, two workers, Thrift server."""
+    """The session's cluster: master, two workers, Thrift server. The test
+    that stops it is marked `stops_the_cluster`, and runs after the others."""
     started = SparkCluster(
         tmp_path_factory.mktemp("spark"),
         master_port=free_port(),

@@ -9,6 +9,7 @@ import urllib.request
 
 import pyarrow as pa
 import pyarrow.parquet as pq
+import pytest
 
 from tests.spark.conftest import listening, spark_ready
 
@@ -39,6 +40,7 @@ def test_parquet_in_a_folder_is_read_through_thrift(cluster, tmp_path):
         assert cursor.fetchall() == [("spark.master", cluster.master_url)]
 
 
+@pytest.mark.stops_the_cluster
 def test_down_stops_every_process(cluster):
     cluster.down()
     assert cluster.running() == []
