@@ -17,6 +17,8 @@ AS_OF ?=
 FULL_REFRESH ?=
 # make test runs pytest on this many workers (pytest-xdist): one per core here
 TEST_WORKERS ?= 2
+# make test TEST_ARGS="-m 'not spark'" leaves the Spark tests out (any pytest option)
+TEST_ARGS ?=
 RUN_ARGS = $(if $(AS_OF),--as-of $(AS_OF)) $(if $(FULL_REFRESH),--full-refresh)
 DEV_DBT = $(BIN)/python -m scripts.tools.dev_dbt $(if $(AS_OF),--as-of $(AS_OF))
 
@@ -85,7 +87,7 @@ changed: $(INSTALLED) ## before pushing: build and test only the models you chan
 	$(BIN)/python -m scripts.tools.check_changes
 
 test: lint-check browser postgres15 java $(SPARK_INSTALLED) ## lint, then every test: the fast tier, end-to-end builds, dbt's data and unit tests, the dashboard in chromium, the Spark target
-	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadgroup --no-loadscope-reorder tests --durations=15
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadgroup --no-loadscope-reorder tests --durations=15 $(TEST_ARGS)
 
 test-fast: $(INSTALLED) ## the fast tier only: pure logic, no database (seconds)
 	$(BIN)/pytest tests/unit

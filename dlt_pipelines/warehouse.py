@@ -5,7 +5,9 @@ Configured by the environment: WAREHOUSE_TARGET (`duckdb`, `postgres` or
 `spark`), WAREHOUSE_DUCKDB_PATH (default `data/warehouse.duckdb`),
 WAREHOUSE_POSTGRES_URL, decoded once (postgres_url.py), and for Spark
 WAREHOUSE_LAKE_URL (default `data/lake`), WAREHOUSE_SPARK_HOST and
-WAREHOUSE_SPARK_PORT (default 127.0.0.1:10000; spark_lake.py). dbt's
+WAREHOUSE_SPARK_PORT (default 127.0.0.1:10000; spark_lake.py). The runs
+on a server's warehouse keep their files in WAREHOUSE_RUN_FILES_DIR
+(default `data/`), a DuckDB file's beside it. dbt's
 profile (warehouse/profiles.yml) reads the variables `dbt_env()` derives
 from them.
 """
@@ -199,7 +201,8 @@ class Warehouse:
 
     def run_file(self, suffix: str) -> Path:
         """A file the scheduled runs keep for this warehouse (lock, journal):
-        beside the DuckDB file, or under data/ for a server's warehouse."""
+        beside the DuckDB file, or in WAREHOUSE_RUN_FILES_DIR (default
+        data/) for a server's warehouse."""
         if self.target == "duckdb":
             return self.duckdb_path.with_name(self.duckdb_path.name + suffix)
         if self.target == "spark":
@@ -207,4 +210,5 @@ class Warehouse:
         else:
             where = f"{self.postgres.host}:{self.postgres.port}/{self.postgres.dbname}"
         slug = re.sub(r"[^A-Za-z0-9_.-]+", "_", where)
-        return REPO_ROOT / "data" / f"{self.target}-{slug}{suffix}"
+        folder = Path(os.environ.get("WAREHOUSE_RUN_FILES_DIR", REPO_ROOT / "data"))
+        return folder / f"{self.target}-{slug}{suffix}"

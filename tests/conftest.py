@@ -102,9 +102,13 @@ T = TypeVar("T")
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    """The session's shared folder, made by the process that starts the workers."""
-    if not hasattr(config, "workerinput"):
-        config.stash[SHARED_FOLDER] = Path(tempfile.mkdtemp(prefix="warehouse-tests-"))
+    """The session's shared folder, made by the process that starts the
+    workers; the server warehouses' run files go there, not under data/."""
+    if hasattr(config, "workerinput"):
+        folder = Path(config.workerinput["shared_folder"])
+    else:
+        folder = config.stash[SHARED_FOLDER] = Path(tempfile.mkdtemp(prefix="warehouse-tests-"))
+    os.environ["WAREHOUSE_RUN_FILES_DIR"] = str(folder / "run_files")
 
 
 @pytest.hookimpl(optionalhook=True)

@@ -16,6 +16,8 @@ from tests.spark.conftest import listening, spark_ready
 spark_ready()
 from pyhive import hive  # noqa: E402 (after the skip)
 
+pytestmark = pytest.mark.spark
+
 
 def test_two_workers_serve_the_thrift_server(cluster):
     assert cluster.running() == ["master", "thrift", "worker-1", "worker-2"]

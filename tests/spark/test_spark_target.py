@@ -22,6 +22,8 @@ from tests.spark.conftest import free_port, spark_ready
 spark_ready()
 from pyhive import hive  # noqa: E402 (after the skip)
 
+pytestmark = pytest.mark.spark
+
 WARNING, FAILURE = 1, 2  # published with warnings (the profile has ghosts); failed
 TIMESTAMP_TEXT = re.compile(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(\.\d+)?")
 
