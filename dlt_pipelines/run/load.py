@@ -23,7 +23,6 @@ from dlt.pipeline.exceptions import PipelineStepFailed
 
 from dlt_pipelines.exceptions import SourceError, WarehouseError
 from dlt_pipelines.sources import SOURCES
-from dlt_pipelines.sources.postgres_reader import MERGE_ON_PRIMARY_KEY
 from dlt_pipelines.spark_lake import SparkLake
 from dlt_pipelines.warehouse import Warehouse
 
@@ -133,7 +132,10 @@ def _appending(source: DltSource) -> DltSource:
     """The source with every merge made an append: a lake of plain parquet
     files cannot merge, so it keeps each version (staging takes the newest)."""
     for resource in source.resources.values():
-        if resource.write_disposition == MERGE_ON_PRIMARY_KEY:
+        disposition = resource.write_disposition  # "merge", or a dict with its strategy
+        if isinstance(disposition, dict):
+            disposition = disposition["disposition"]
+        if disposition == "merge":  # the tables' and the key findings' (dlt would warn)
             resource.apply_hints(write_disposition="append")
     return source
 
