@@ -103,11 +103,13 @@ T = TypeVar("T")
 
 def pytest_configure(config: pytest.Config) -> None:
     """The session's shared folder, made by the process that starts the
-    workers; the server warehouses' run files go there, not under data/."""
+    workers (each worker is told it); the server warehouses' run files go
+    there, not under data/."""
     if hasattr(config, "workerinput"):
         folder = Path(config.workerinput["shared_folder"])
     else:
-        folder = config.stash[SHARED_FOLDER] = Path(tempfile.mkdtemp(prefix="warehouse-tests-"))
+        folder = Path(tempfile.mkdtemp(prefix="warehouse-tests-"))
+    config.stash[SHARED_FOLDER] = folder
     os.environ["WAREHOUSE_RUN_FILES_DIR"] = str(folder / "run_files")
 
 
@@ -129,10 +131,7 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 @pytest.fixture(scope="session")
 def shared_folder(request: pytest.FixtureRequest) -> Path:
     """The folder every worker of this session sees."""
-    config = request.config
-    if hasattr(config, "workerinput"):
-        return Path(config.workerinput["shared_folder"])
-    return config.stash[SHARED_FOLDER]
+    return request.config.stash[SHARED_FOLDER]
 
 
 def shared(folder: Path, name: str, make: Callable[[], T]) -> T:
