@@ -28,7 +28,8 @@ from typing import TypeVar
 import pytest
 from _pytest.nodeid import coerce_node_id
 
-from dlt_pipelines.warehouse import Warehouse
+from dlt_pipelines.backends import Warehouse
+from dlt_pipelines.backends.duckdb import DuckDBWarehouse
 from scripts.demo.generate import generate
 from scripts.demo.postgres_server import start, stop
 from scripts.demo.random_profile import random_tables
@@ -180,13 +181,13 @@ def random_sources(postgres_server: str) -> SourceUrls:
 @pytest.fixture
 def duckdb_warehouse(tmp_path: Path) -> Warehouse:
     """An empty DuckDB warehouse file."""
-    return Warehouse("duckdb", tmp_path / "warehouse.duckdb")
+    return DuckDBWarehouse(tmp_path / "warehouse.duckdb")
 
 
 @pytest.fixture(scope="session")
 def seed_warehouse(seed_sources, tmp_path_factory) -> Warehouse:
     """The seed profile built into a fresh DuckDB file, as of 2025-11-03 (read it only)."""
-    built = Warehouse("duckdb", tmp_path_factory.mktemp("seed") / "warehouse.duckdb")
+    built = DuckDBWarehouse(tmp_path_factory.mktemp("seed") / "warehouse.duckdb")
     assert_built(run_build(built, seed_sources))
     return built
 
@@ -198,7 +199,7 @@ def random_warehouses(
     """The random profile built under foreign time zones into DuckDB and into
     PostgreSQL warehouses of the oldest and the newest supported version, each
     from sources on a server of that version; with those sources (read only)."""
-    duckdb = Warehouse("duckdb", tmp_path_factory.mktemp("random") / "warehouse.duckdb")
+    duckdb = DuckDBWarehouse(tmp_path_factory.mktemp("random") / "warehouse.duckdb")
     oldest_sources = generate(
         oldest_postgres_server, random_tables(RANDOM_SCALE, RANDOM_SEED), prefix=f"{WORKER}random_"
     )
@@ -232,7 +233,7 @@ def template_sources(postgres_server, shared_folder) -> SourceUrls:
 def duckdb_template(template_sources, shared_folder) -> Warehouse:
     """A DuckDB warehouse after two scheduled runs on the template's sources
     (never change it: the tests copy it)."""
-    warehouse = Warehouse("duckdb", shared_folder / "template" / "warehouse.duckdb")
+    warehouse = DuckDBWarehouse(shared_folder / "template" / "warehouse.duckdb")
     return shared(shared_folder, "duckdb_template", lambda: runs_made(warehouse, template_sources))
 
 

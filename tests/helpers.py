@@ -10,9 +10,10 @@ from datetime import date
 from pathlib import Path
 
 from dlt_pipelines import REPO_ROOT
+from dlt_pipelines.backends import Warehouse
+from dlt_pipelines.backends.duckdb import DuckDBWarehouse
+from dlt_pipelines.backends.postgres import PostgresWarehouse
 from dlt_pipelines.postgres_url import PostgresUrl
-from dlt_pipelines.run.publish import published_slot
-from dlt_pipelines.warehouse import Warehouse
 from scripts.bench.live_metrics import METRIC_SOURCES
 from scripts.demo.source_databases import SourceUrls
 
@@ -37,7 +38,7 @@ def postgres_warehouse(server_url: str, name: str) -> Warehouse:
     admin = server.with_database("postgres").uri()
     execute(admin, f'drop database if exists "{name}" with (force)')  # one statement a time:
     execute(admin, f'create database "{name}"')  # neither runs in a transaction
-    return Warehouse("postgres", REPO_ROOT / "data" / "unused.duckdb", server.with_database(name))
+    return PostgresWarehouse(server.with_database(name))
 
 
 def clone_database(url: str, name: str) -> str:
@@ -63,22 +64,18 @@ def copy_warehouse(warehouse: Warehouse, folder: Path) -> Warehouse:
     builds (the published file linked to its own), and the files its runs
     keep beside it."""
     folder.mkdir(parents=True, exist_ok=True)
-    copy = Warehouse("duckdb", folder / warehouse.duckdb_path.name)
+    copy = DuckDBWarehouse(folder / warehouse.path.name)
     _copy_run_files(warehouse, copy)
-    shutil.copytree(warehouse.duckdb_path.parent / ".slots", folder / ".slots")
-    slot = published_slot(warehouse)
-    os.link(folder / ".slots" / slot / warehouse.duckdb_path.name, copy.duckdb_path)
+    shutil.copytree(warehouse.path.parent / ".slots", folder / ".slots")
+    slot = warehouse.published_slot()
+    os.link(folder / ".slots" / slot / warehouse.path.name, copy.path)
     return copy
 
 
 def copy_postgres_warehouse(warehouse: Warehouse, name: str) -> Warehouse:
     """A copy of a built PostgreSQL warehouse, as database `name`, with the
     files its runs keep."""
-    copy = Warehouse(
-        "postgres",
-        warehouse.duckdb_path,
-        PostgresUrl.parse(clone_database(warehouse.postgres.uri(), name)),
-    )
+    copy = PostgresWarehouse(PostgresUrl.parse(clone_database(warehouse.url.uri(), name)))
     _copy_run_files(warehouse, copy)
     return copy
 

@@ -26,9 +26,11 @@ import shutil
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from dlt_pipelines.backends import Warehouse
+from dlt_pipelines.backends.base import RAW_SCHEMAS
 from dlt_pipelines.run.history import RunHistory
 from dlt_pipelines.sources import TABLES
-from dlt_pipelines.warehouse import Warehouse
+from dlt_pipelines.sources.key_findings import FINDINGS
 
 MODELS_EVERY_BUILD = [
     "path:models/intermediate,config.materialized:table",
@@ -48,7 +50,6 @@ CODE_INVARIANTS = [
     "test_name:accepted_values,path:models/intermediate",
     "test_name:accepted_values,path:models/marts",
 ]
-FINDINGS = "source_key_findings"  # a finding changes every staging model of its source
 
 
 @dataclass(frozen=True)
@@ -131,6 +132,7 @@ def dbt_selection(builds: Builds, build: str, history: RunHistory) -> list[str]:
         f"stg_{source}__{table.name},resource_type:test"
         for source, tables in TABLES.items()
         for table in tables
+        # a key finding changes every staging model of its source
         if f"{source}.{table.name}" in changed or f"{source}.{FINDINGS}" in changed
     ]
     return ["--select", *MODELS_EVERY_BUILD, *staging_tests, "--state", str(state)]
@@ -140,7 +142,7 @@ def newest_load(warehouse: Warehouse) -> str:
     """The newest dlt load of either source in the warehouse ('' for none)."""
     newest = [
         warehouse.query(f"select max(load_id) from {schema}._dlt_loads")[1][0][0]
-        for schema in ("raw_chemlink", "raw_engagement")
+        for schema in RAW_SCHEMAS
         if warehouse.has_table(schema, "_dlt_loads")
     ]
     return max(filter(None, newest), default="")

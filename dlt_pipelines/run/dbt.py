@@ -12,7 +12,7 @@ from datetime import date
 from pathlib import Path
 
 from dlt_pipelines import REPO_ROOT
-from dlt_pipelines.warehouse import Warehouse
+from dlt_pipelines.backends import Warehouse
 
 DBT = str(Path(sys.executable).parent / "dbt")
 PROJECT_DIR = REPO_ROOT / "warehouse"
@@ -79,12 +79,7 @@ def run_dbt(
         command.append("--no-use-colors")
     results = target_dir / RESULT_FILES.get(arguments[0], "run_results.json")
     results.unlink(missing_ok=True)
-    env, cwd = os.environ | warehouse.dbt_env(), REPO_ROOT
-    if warehouse.target == "duckdb":
-        # the file named from its own folder: dbt parses the whole project anew
-        # when a connection detail changes, and this one then stays the same
-        # for both builds and for a copy of the warehouse elsewhere
-        env["WAREHOUSE_DUCKDB_PATH"], cwd = warehouse.duckdb_path.name, warehouse.duckdb_path.parent
+    env, cwd = os.environ | warehouse.dbt_env(), warehouse.dbt_workdir()
     with subprocess.Popen(
         command, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
     ) as dbt:

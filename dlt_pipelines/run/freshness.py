@@ -13,8 +13,9 @@ from datetime import UTC, datetime
 
 import yaml
 
+from dlt_pipelines.backends import Warehouse
 from dlt_pipelines.run.dbt import PROJECT_DIR
-from dlt_pipelines.warehouse import Warehouse
+from dlt_pipelines.sources import SOURCES
 
 
 def thresholds(dbt_vars: dict) -> tuple[float, float]:
@@ -32,7 +33,7 @@ def stale_sources(warehouse: Warehouse, dbt_vars: dict) -> list[str]:
     warn, error = thresholds(dbt_vars)
     now = datetime.now(UTC).replace(tzinfo=None)
     problems = []
-    for source in ("chemlink", "engagement"):
+    for source in SOURCES:
         ((loaded_at,),) = warehouse.query(
             f"select max(inserted_at) from raw_{source}._dlt_loads where status = 0"
         )[1]

@@ -15,47 +15,29 @@ import json
 import os
 import socket
 import uuid
-from contextlib import closing
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-import duckdb
+from dlt_pipelines.backends import Warehouse
+from dlt_pipelines.exceptions import WarehouseError
 
-from dlt_pipelines.warehouse import Warehouse
-
-COLUMNS = (
-    "run_id",
-    "started_at",
-    "ended_at",
-    "status",
-    "built",
-    "as_of_date",
-    "warehouse",
-    "rows_loaded",
-    "dbt_results",
-    "seconds",
-    "error",
-    "pid",
-    "host",
-)
-CREATE_TABLE = """
-create table ops.run_history (
-    run_id varchar primary key,
-    started_at timestamp with time zone,
-    ended_at timestamp with time zone,
-    status varchar,
-    built boolean,
-    as_of_date date,
-    warehouse varchar,
-    rows_loaded varchar,
-    dbt_results varchar,
-    seconds varchar,
-    error varchar,
-    pid integer,
-    host varchar
-)
-"""
+# ops.run_history's columns, in the order of RunRecord.row()
+COLUMNS = {
+    "run_id": "varchar primary key",
+    "started_at": "timestamp with time zone",
+    "ended_at": "timestamp with time zone",
+    "status": "varchar",
+    "built": "boolean",
+    "as_of_date": "date",
+    "warehouse": "varchar",
+    "rows_loaded": "varchar",
+    "dbt_results": "varchar",
+    "seconds": "varchar",
+    "error": "varchar",
+    "pid": "integer",
+    "host": "varchar",
+}
 
 
 @dataclass
@@ -122,23 +104,13 @@ class RunHistory:
 
     def write_to(self, warehouse: Warehouse) -> None:
         """Make ops.run_history in the warehouse hold the journal."""
+        if not warehouse.keeps_run_history:
+            raise WarehouseError(
+                f"a {warehouse.describe()} keeps no ops.run_history: "
+                f"the runs' record is the journal {self.journal}"
+            )
         rows = [record.row() for record in self.records()]
-        placeholders = ", ".join(["%s"] * len(COLUMNS))
-        insert = f"insert into ops.run_history values ({placeholders})"
-        if warehouse.target == "duckdb":
-            with duckdb.connect(str(warehouse.duckdb_path)) as conn:
-                conn.execute("create schema if not exists ops")
-                conn.execute("drop table if exists ops.run_history")
-                conn.execute(CREATE_TABLE)
-                if rows:
-                    conn.executemany(insert.replace("%s", "?"), rows)
-            return
-        connection = closing(warehouse.connect())
-        with connection as conn, conn, conn.cursor() as cursor:  # one transaction
-            cursor.execute("create schema if not exists ops")
-            cursor.execute("drop table if exists ops.run_history")
-            cursor.execute(CREATE_TABLE)
-            cursor.executemany(insert, rows)
+        warehouse.replace_table("ops.run_history", COLUMNS, rows)
 
 
 def _now() -> str:

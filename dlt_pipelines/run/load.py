@@ -18,13 +18,11 @@ from concurrent.futures import ThreadPoolExecutor
 import dlt
 from dlt.common.configuration.exceptions import ConfigFieldMissingException
 from dlt.common.destination import Destination
-from dlt.extract import DltSource
 from dlt.pipeline.exceptions import PipelineStepFailed
 
+from dlt_pipelines.backends import Warehouse
 from dlt_pipelines.exceptions import SourceError, WarehouseError
 from dlt_pipelines.sources import SOURCES
-from dlt_pipelines.spark_lake import SparkLake
-from dlt_pipelines.warehouse import Warehouse
 
 
 def load_sources(
@@ -37,7 +35,7 @@ def load_sources(
     ('chemlink.persons': 3). `credentials` ({source: URL}) overrides the
     configured ones (the demo uses it). The sources load side by side, each in
     its own pipeline and thread (the machine's cores work on both at once)."""
-    add_missing_load_ids(warehouse)
+    warehouse.prepare_load()
     with (
         tempfile.TemporaryDirectory(prefix="dlt-pipelines-") as pipelines_dir,
         warehouse.destination() as destination,
@@ -48,7 +46,7 @@ def load_sources(
                 _load_source,
                 name,
                 destination,
-                warehouse.spark,
+                warehouse,
                 pipelines_dir,
                 credentials,
                 progress,
@@ -61,49 +59,16 @@ def load_sources(
     return loaded
 
 
-def add_missing_load_ids(warehouse: Warehouse) -> None:
-    """Give `_dlt_load_id` to raw tables loaded before every row carried it
-    (warehouses made before incremental builds): the newest completed load
-    of their source, as if all their rows had come in it. dlt cannot add a
-    NOT NULL column to a table that has rows (nor to its merge staging
-    table), and the staging models read it. A no-op on every later run, and
-    on Spark, whose lake has always had them."""
-    if warehouse.target == "spark":
-        return
-    if warehouse.target == "duckdb" and not warehouse.duckdb_path.exists():
-        return
-    _, tables = warehouse.query(
-        "select table_schema, table_name from information_schema.tables as tables"
-        " where table_schema in ('raw_chemlink', 'raw_engagement',"
-        " 'raw_chemlink_staging', 'raw_engagement_staging')"
-        " and table_name not like '!_dlt!_%' escape '!'"
-        " and table_type = 'BASE TABLE'"
-        " and table_name not in (select table_name from information_schema.columns"
-        "   where table_schema = tables.table_schema and column_name = '_dlt_load_id')"
-    )
-    warehouse.execute(
-        [
-            statement
-            for schema, table in tables
-            for statement in (
-                f'alter table {schema}."{table}" add column _dlt_load_id varchar',
-                f'update {schema}."{table}" set _dlt_load_id = (select max(load_id)'
-                f" from {schema.removesuffix('_staging')}._dlt_loads where status = 0)",
-            )
-        ]
-    )
-
-
 def _load_source(
     name: str,
     destination: Destination,
-    lake: SparkLake | None,
+    warehouse: Warehouse,
     pipelines_dir: str,
     credentials: dict[str, str] | None,
     progress: bool,
 ) -> dict[str, int]:
-    """Extract and load one source; return the rows loaded per table. Into a
-    lake, the source's tables are then declared to Spark."""
+    """Extract and load one source, as the warehouse takes it; return the
+    rows loaded per table."""
     pipeline = dlt.pipeline(
         pipeline_name=name,
         destination=destination,
@@ -113,7 +78,7 @@ def _load_source(
     )
     try:
         source = SOURCES[name](**({"credentials": credentials[name]} if credentials else {}))
-        pipeline.run(_appending(source) if lake else source)
+        pipeline.run(warehouse.prepare_source(source))
     except PipelineStepFailed as failure:
         raise _root_cause(failure) from None
     except ConfigFieldMissingException:
@@ -122,29 +87,9 @@ def _load_source(
             f"SOURCES__{name.upper()}__CREDENTIALS=postgresql://user:password@host:port/db "
             f"(or [sources.{name}] credentials in dlt_pipelines/.dlt/secrets.toml)"
         ) from None
-    if lake:
-        lake.declare_raw_tables(pipeline.dataset_name, _lake_tables(pipeline))
+    warehouse.after_load(pipeline)
     counts = pipeline.last_trace.last_normalize_info.row_counts
     return {table: rows for table, rows in counts.items() if not table.startswith("_dlt")}
-
-
-def _appending(source: DltSource) -> DltSource:
-    """The source with every merge made an append: a lake of plain parquet
-    files cannot merge, so it keeps each version (staging takes the newest)."""
-    for resource in source.resources.values():
-        disposition = resource.write_disposition  # "merge", or a dict with its strategy
-        if isinstance(disposition, dict):
-            disposition = disposition["disposition"]
-        if disposition == "merge":  # the tables' and the key findings' (dlt would warn)
-            resource.apply_hints(write_disposition="append")
-    return source
-
-
-def _lake_tables(pipeline: dlt.Pipeline) -> list[str]:
-    """The source's tables that have files in the lake, and dlt's loads."""
-    names = [*pipeline.default_schema.data_table_names(), "_dlt_loads"]
-    with pipeline.destination_client() as lake:
-        return [name for name in names if lake.list_table_files(name)]
 
 
 def _root_cause(failure: PipelineStepFailed) -> Exception:

@@ -28,6 +28,7 @@ from pathlib import Path
 import dlt
 import yaml
 
+from dlt_pipelines.backends import Slot, Warehouse
 from dlt_pipelines.exceptions import BuildFailed, RunLockBusy, UrlError, WarehouseError
 from dlt_pipelines.postgres_url import PostgresUrl
 from dlt_pipelines.run.alerts import send_failure_alert
@@ -43,16 +44,7 @@ from dlt_pipelines.run.freshness import stale_sources
 from dlt_pipelines.run.history import RunHistory, RunRecord
 from dlt_pipelines.run.load import load_sources
 from dlt_pipelines.run.lock import run_lock
-from dlt_pipelines.run.publish import (
-    STANDBY,
-    STANDBY_SUFFIX,
-    Slot,
-    publish,
-    published_slot,
-    standby,
-)
 from dlt_pipelines.sources import SOURCES
-from dlt_pipelines.warehouse import Warehouse
 
 EXIT_CODES = {"success": 0, "warning": 1, "failure": 2, "busy": 3}
 
@@ -86,7 +78,7 @@ def run(warehouse: Warehouse, options: RunOptions = RunOptions()) -> RunRecord:
             except Exception as error:  # recorded, reported, and turned into exit code 2
                 record.finish("failure", _redact(f"{error}", warehouse, options.credentials))
             history.save(record)
-            if warehouse.target == "postgres":
+            if warehouse.keeps_run_history and not warehouse.run_history_in_build:
                 _write_history(history, warehouse, record)
     except RunLockBusy as busy:
         record.finish("busy", str(busy))
@@ -105,9 +97,9 @@ def _load_build_publish(
     and publish it (publish.py, builds.py)."""
     builds = Builds(warehouse.run_file(".builds"))
     with _timed(record, "load"):
-        slot = standby(warehouse)
+        slot = warehouse.standby()
         # the build whose marker says what is already built from these raw tables
-        reference = slot.name if warehouse.target == "duckdb" else published_slot(warehouse)
+        reference = warehouse.published_slot() if warehouse.shares_raw_tables else slot.name
         loaded_before = newest_load(slot.warehouse)
         _log(record, f"extract and load both sources into {warehouse.describe()}")
         record.rows_loaded = load_sources(
@@ -147,11 +139,11 @@ def _load_build_publish(
             _unsynced_persons(slot.warehouse),
         )
         record.built = True
-        if slot.warehouse.target == "duckdb":
+        if warehouse.run_history_in_build:
             history.write_to(slot.warehouse)  # published with the build
-        published = publish(warehouse, slot)
-        if warehouse.target == "postgres":
-            builds.swap(STANDBY, published)
+        published = warehouse.publish(slot)
+        if published != slot.name:  # the builds' names follow their places
+            builds.swap(slot.name, published)
         builds.keep_state(published)
         builds.save(published, built)
         _keep_dbt_state(warehouse, builds.target_dir(published) / "manifest.json")
@@ -220,18 +212,13 @@ def _keep_dbt_state(warehouse: Warehouse, built: Path) -> None:
     the project with it, and `make dbt` on PostgreSQL defers to it."""
     state = warehouse.run_file(".dbt-state")
     state.mkdir(parents=True, exist_ok=True)
-    manifest = json.loads(built.read_text())
-    for node in manifest["nodes"].values() if warehouse.target == "postgres" else ():
-        node["schema"] = node["schema"].removesuffix(STANDBY_SUFFIX)
-        if node.get("relation_name"):
-            node["relation_name"] = node["relation_name"].replace(f'{STANDBY_SUFFIX}"', '"')
+    manifest = warehouse.as_published(json.loads(built.read_text()))
     (state / "manifest.json").write_text(json.dumps(manifest))
 
 
 def _redact(text: str, warehouse: Warehouse, credentials: dict[str, str] | None) -> str:
     """The text with every configured password masked (belt and braces)."""
-    if warehouse.postgres:
-        text = warehouse.postgres.redact(text)
+    text = warehouse.redact(text)
     urls = [*(credentials or {}).values()]
     urls += [dlt.secrets.get(f"sources.{name}.credentials") for name in SOURCES]
     for url in filter(None, urls):

@@ -51,11 +51,12 @@ import duckdb_extension_postgres_scanner
 import psycopg2
 
 from dlt_pipelines import REPO_ROOT
+from dlt_pipelines.backends import Warehouse
+from dlt_pipelines.backends.duckdb import DuckDBWarehouse
+from dlt_pipelines.backends.spark import SparkWarehouse
 from dlt_pipelines.postgres_url import PostgresUrl
 from dlt_pipelines.run.dbt import run_dbt
 from dlt_pipelines.sources import TABLES as SOURCE_TABLES
-from dlt_pipelines.spark_lake import SparkLake
-from dlt_pipelines.warehouse import Warehouse
 from scripts.bench.live_metrics import METRIC_SOURCES, live_metric
 from scripts.bench.scheduled_runs import NO_KEY_COMPARISON, ScheduledRun
 from scripts.bench.scheduled_runs import measure as measure_scheduled_runs
@@ -264,10 +265,7 @@ NEW_ROWS = {
 def mart_seconds(warehouse: Warehouse, model: str, repeat: int) -> float:
     """Median seconds to read a whole mart view, warm, as a BI tool would:
     from the DuckDB file, or through Spark's Thrift server."""
-    if warehouse.target == "spark":
-        connection = warehouse.spark.connect()
-    else:
-        connection = duckdb.connect(str(warehouse.duckdb_path), read_only=True)
+    connection = warehouse.connect(read_only=True)
     try:
         cursor = connection.cursor()
 
@@ -305,7 +303,7 @@ def dbt_build_seconds(warehouse: Warehouse) -> float:
 
 
 def incremental_seconds(
-    urls: SourceUrls, warehouse: Warehouse, repeat: int, touched: list[int] | None = None
+    urls: SourceUrls, warehouse: DuckDBWarehouse, repeat: int, touched: list[int] | None = None
 ) -> float:
     """Median seconds of incremental runs, keys compared on their own cadence;
     with `touched`, 1 % of the rows change before each run (counts appended)."""
@@ -313,7 +311,7 @@ def incremental_seconds(
     for round_number in range(repeat):
         if touched is not None:
             touched.append(change_one_percent(urls, round_number))
-        timings.append(project_elt(urls, warehouse.duckdb_path, NO_KEY_COMPARISON)["seconds"])
+        timings.append(project_elt(urls, warehouse.path, NO_KEY_COMPARISON)["seconds"])
     return statistics.median(timings)
 
 
@@ -323,7 +321,7 @@ def measure_scale(
     repeat: int,
     stock_repeat: int,
     complete: bool,
-    spark: SparkLake | None = None,
+    spark: SparkWarehouse | None = None,
 ) -> list[Figure]:
     """The figures at one scale: every line when `complete`, else the scaling
     lines (the limit, full load, dbt build, incremental with nothing changed)."""
@@ -355,18 +353,18 @@ def measure_scale(
         if stock_repeat:
             stock = median_seconds(lambda: stock_dlt(urls, folder), stock_repeat)
             add(STOCK_DLT, stock, f"median of {stock_repeat}")
-    warehouse = Warehouse("duckdb", folder / "warehouse.duckdb")
+    warehouse = DuckDBWarehouse(folder / "warehouse.duckdb")
     full_runs = []
     for _ in range(repeat):
-        warehouse.duckdb_path.unlink(missing_ok=True)
-        full_runs.append(project_elt(urls, warehouse.duckdb_path))
+        warehouse.path.unlink(missing_ok=True)
+        full_runs.append(project_elt(urls, warehouse.path))
     peak = max(run["peak_mb"] for run in full_runs)
     full = statistics.median(run["seconds"] for run in full_runs)
     add(FULL_LOAD, full, f"peak memory {peak:.0f} MB", peak_mb=peak)
     add(DBT_BUILD, median_seconds(lambda: dbt_build_seconds(warehouse), repeat))
     add(NOTHING_CHANGED, incremental_seconds(urls, warehouse, repeat), count=0)
     scheduled = measure_scheduled_runs(
-        Warehouse("duckdb", folder / "scheduled" / "warehouse.duckdb"),
+        DuckDBWarehouse(folder / "scheduled" / "warehouse.duckdb"),
         urls,
         AS_OF,
         repeat,
@@ -379,22 +377,21 @@ def measure_scale(
     touched: list[int] = []
     one_percent = incremental_seconds(urls, warehouse, repeat, touched)
     add(ONE_PERCENT_CHANGED, one_percent, count=int(statistics.median(touched)))
-    every_key = median_seconds(lambda: project_elt(urls, warehouse.duckdb_path)["seconds"], repeat)
+    every_key = median_seconds(lambda: project_elt(urls, warehouse.path)["seconds"], repeat)
     add(KEY_COMPARISON, every_key, "nothing changed; on its own cadence in production")
     for model in METRIC_SOURCES:
         add(mart_line(model), mart_seconds(warehouse, model, repeat), count=None)
         live = median_seconds(lambda m=model: timed(lambda: live_metric(m, urls, AS_OF)), repeat)
         add(live_line(model), live, count=None)
     if spark:
-        lake = Warehouse("spark", folder / "unused.duckdb", spark=spark)
         for kept in (".runs.jsonl", ".builds", ".dbt-state"):  # of an earlier benchmark
-            shutil.rmtree(lake.run_file(kept), ignore_errors=True)
-            lake.run_file(kept).unlink(missing_ok=True)
-        spark_runs = measure_scheduled_runs(lake, urls, AS_OF, repeat, change_one_percent)
+            shutil.rmtree(spark.run_file(kept), ignore_errors=True)
+            spark.run_file(kept).unlink(missing_ok=True)
+        spark_runs = measure_scheduled_runs(spark, urls, AS_OF, repeat, change_one_percent)
         for name, run in spark_runs.items():
             add(SPARK + name, run.seconds, run.where(), count=run.rows_loaded, steps=run)
         for model in METRIC_SOURCES:
-            add(f"mart {model} (Spark, Thrift)", mart_seconds(lake, model, repeat), count=None)
+            add(f"mart {model} (Spark, Thrift)", mart_seconds(spark, model, repeat), count=None)
     return figures
 
 
@@ -409,7 +406,7 @@ def live_line(model: str) -> str:
 
 
 def run_benchmark(
-    scale: int, repeat: int, stock_repeat: int, server_url: str, spark: SparkLake | None
+    scale: int, repeat: int, stock_repeat: int, server_url: str, spark: SparkWarehouse | None
 ) -> list[Figure]:
     """Every figure at `scale`, and the scaling lines at a quarter and a half of it."""
     figures: list[Figure] = []
@@ -541,7 +538,7 @@ def main() -> None:
     if args.spark:
         host, _, port = args.spark.rpartition(":")
         lake = (BENCH_DIR / f"scale-{args.scale}" / "lake").as_posix()
-        spark = SparkLake.from_settings(lake, host, port, REPO_ROOT)
+        spark = SparkWarehouse.at(lake, host, port, REPO_ROOT)
     if args.scale < 4:
         parser.error("--scale must be at least 4 (its quarter is the smallest scale measured)")
     server = postgres_server.LocalPostgres(BENCH_DIR / "postgres")

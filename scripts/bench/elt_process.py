@@ -19,12 +19,12 @@ from pathlib import Path
 import dlt
 from dlt.sources.sql_database import sql_database
 
+from dlt_pipelines.backends.duckdb import DuckDBWarehouse
 from dlt_pipelines.run.load import load_sources
-from dlt_pipelines.warehouse import Warehouse
 from scripts.bench.benchmark import TABLES
 
 
-def stock_load(warehouse: Warehouse) -> None:
+def stock_load(warehouse: DuckDBWarehouse) -> None:
     """dlt's sql_database source as it comes, default backend, into the warehouse."""
     with tempfile.TemporaryDirectory() as pipelines_dir, warehouse.destination() as destination:
         for source, tables in TABLES.items():
@@ -46,7 +46,7 @@ def main() -> None:
     parser.add_argument("kind", choices=["project", "stock"])
     parser.add_argument("warehouse", type=Path)
     args = parser.parse_args()
-    warehouse = Warehouse("duckdb", args.warehouse.resolve())
+    warehouse = DuckDBWarehouse(args.warehouse.resolve())
     started = time.perf_counter()
     if args.kind == "stock":
         stock_load(warehouse)

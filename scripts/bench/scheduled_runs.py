@@ -18,11 +18,10 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from dlt_pipelines import REPO_ROOT
+from dlt_pipelines.backends import Warehouse
 from dlt_pipelines.run.builds import Builds
 from dlt_pipelines.run.history import RunHistory
-from dlt_pipelines.run.publish import published_slot
 from dlt_pipelines.sources import TABLES
-from dlt_pipelines.warehouse import Warehouse
 from scripts.demo.source_databases import SourceUrls
 
 # keys are compared on their own cadence (reconcile_every_hours, every table)
@@ -79,7 +78,7 @@ def scheduled_run(warehouse: Warehouse, urls: SourceUrls, as_of: date) -> Schedu
 
 def _dbt_split(warehouse: Warehouse) -> dict[str, float]:
     """Node seconds of models and of tests in the build just published."""
-    target = Builds(warehouse.run_file(".builds")).target_dir(published_slot(warehouse))
+    target = Builds(warehouse.run_file(".builds")).target_dir(warehouse.published_slot())
     results = json.loads((target / "run_results.json").read_text())["results"]
     split = {"models": 0.0, "tests": 0.0}
     for result in results:

@@ -23,7 +23,7 @@ import plotly.offline
 import yaml
 
 from dlt_pipelines import REPO_ROOT
-from dlt_pipelines.warehouse import Warehouse
+from dlt_pipelines.backends import Warehouse
 
 MARTS_DIR = REPO_ROOT / "warehouse" / "models" / "marts"
 DBT_PROJECT = REPO_ROOT / "warehouse" / "dbt_project.yml"

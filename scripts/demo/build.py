@@ -18,11 +18,11 @@ import argparse
 from dataclasses import replace
 from datetime import date
 
+from dlt_pipelines.backends import Warehouse
 from dlt_pipelines.exceptions import SourceError, WarehouseError
 from dlt_pipelines.run.history import RunRecord
 from dlt_pipelines.run.scheduled_run import EXIT_CODES, RunOptions, run
 from dlt_pipelines.sources import sources_configured
-from dlt_pipelines.warehouse import Warehouse
 from scripts.demo import postgres_server
 from scripts.demo.generate import generate
 from scripts.demo.seed_profile import OBSERVED_AT, seed_tables

@@ -16,8 +16,8 @@ import argparse
 import json
 from pathlib import Path
 
+from dlt_pipelines.backends import Warehouse
 from dlt_pipelines.run.dbt import PROJECT_DIR, DbtOutcome
-from dlt_pipelines.warehouse import Warehouse
 from scripts.tools.dev_dbt import dev_dbt
 
 

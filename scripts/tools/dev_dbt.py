@@ -10,45 +10,21 @@ the next run publishes).
 PostgreSQL: dbt builds into the schemas `staging__dev`, `intermediate__dev`,
 `marts__dev`, ... of the same database, and reads the models it does not
 build from the published schemas (dbt's --defer, with the manifest the last
-run kept). Either way it says where it wrote. The as-of date defaults to
-the last published run's, so numbers compare.
+run kept). Spark has none: it refuses, naming what to use instead. Either
+way it says where it wrote. The as-of date defaults to the last published
+run's, so numbers compare.
 """
 
 from __future__ import annotations
 
 import argparse
-import shutil
 import sys
-from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
+from dlt_pipelines.backends import Warehouse
 from dlt_pipelines.run.dbt import PROJECT_DIR, DbtOutcome, run_dbt
 from dlt_pipelines.run.history import RunHistory
-from dlt_pipelines.warehouse import Warehouse
-
-DEV_SUFFIX = "__dev"
-
-
-def development_copy(published: Warehouse) -> Warehouse:
-    """The development warehouse of a published one (made or refreshed)."""
-    if published.target == "postgres":
-        return replace(published, schema_suffix=DEV_SUFFIX)
-    copy = published.duckdb_path.parent / "dev" / published.duckdb_path.name  # same catalog
-    if published.duckdb_path.exists() and (
-        not copy.exists() or copy.stat().st_mtime < published.duckdb_path.stat().st_mtime
-    ):
-        copy.parent.mkdir(parents=True, exist_ok=True)
-        copy.with_name(copy.name + ".wal").unlink(missing_ok=True)
-        shutil.copyfile(published.duckdb_path, copy)
-    return Warehouse("duckdb", copy)
-
-
-def describe(development: Warehouse) -> str:
-    """Where a development warehouse is."""
-    if development.target == "postgres":
-        return f"schemas *{DEV_SUFFIX} of {development.describe()}"
-    return development.describe()
 
 
 def last_published_as_of(published: Warehouse) -> date | None:
@@ -66,9 +42,9 @@ def dev_dbt(
 ) -> tuple[Warehouse, DbtOutcome]:
     """Run `dbt <arguments>` on the development copy of `published`; return
     the copy and dbt's outcome."""
-    development = development_copy(published)
+    development = published.development_copy()
     state = published.run_file(".dbt-state")
-    if development.target == "postgres" and (state / "manifest.json").exists():
+    if development.development_defers and (state / "manifest.json").exists():
         arguments = [*arguments, "--defer"]
         arguments += [] if "--state" in arguments else ["--state", str(state)]
     as_of = as_of or last_published_as_of(published)
@@ -88,7 +64,7 @@ def main() -> None:
     args = parser.parse_args()
     published = Warehouse.from_env()
     development, outcome = dev_dbt(published, args.dbt_arguments, args.as_of)
-    print(f"\ndbt worked on the development copy: {describe(development)}")
+    print(f"\ndbt worked on the development copy: {development.describe()}")
     print(f"(the published warehouse, {published.describe()}, is unchanged)")
     sys.exit(outcome.exit_code)
 

@@ -29,10 +29,10 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
+from dlt_pipelines.backends import Warehouse
+from dlt_pipelines.exceptions import WarehouseError
 from dlt_pipelines.run.builds import Builds
 from dlt_pipelines.run.dbt import PROJECT_DIR, run_dbt
-from dlt_pipelines.run.publish import published_slot
-from dlt_pipelines.warehouse import Warehouse
 
 MF = Path(sys.executable).with_name("mf")
 # the cut every query gets: nothing after the as-of date, as in the marts
@@ -53,6 +53,12 @@ class SemanticLayer:
     def prepare(cls, warehouse: Warehouse, as_of: date | None = None) -> SemanticLayer:
         """Parse the project for this warehouse; the as-of date defaults to the
         published build's."""
+        if not warehouse.has_semantic_layer:
+            raise WarehouseError(
+                f"make metric needs MetricFlow, which has no adapter for a {warehouse.describe()}: "
+                "read the marts with make query, or the metrics of a DuckDB or PostgreSQL "
+                "warehouse of the same sources"
+            )
         as_of = as_of or published_as_of(warehouse)
         project = warehouse.run_file(".metrics")
         project.mkdir(parents=True, exist_ok=True)
@@ -90,7 +96,7 @@ class SemanticLayer:
 
 def published_as_of(warehouse: Warehouse) -> date:
     """The as-of date of the build readers see; a clear error before any."""
-    slot = published_slot(warehouse)
+    slot = warehouse.published_slot()
     marker = Builds(warehouse.run_file(".builds")).marker(slot) if slot else None
     if marker is None:
         raise SystemExit(

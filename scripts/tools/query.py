@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import argparse
 
-from dlt_pipelines.warehouse import Warehouse
+from dlt_pipelines.backends import Warehouse
 
 
 def format_table(columns: list[str], rows: list[tuple]) -> str:

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from dlt_pipelines.backends.duckdb import DuckDBWarehouse
 from dlt_pipelines.run.dbt import run_dbt
-from dlt_pipelines.warehouse import Warehouse
 from tests.conftest import shared
 from tests.helpers import AS_OF
 
@@ -24,7 +24,7 @@ from tests.helpers import AS_OF
 def _parse(folder: Path) -> str:
     """`dbt parse` as the tests' DuckDB runs start it; the parse's path."""
     folder.mkdir(parents=True, exist_ok=True)
-    warehouse = Warehouse("duckdb", folder / "warehouse.duckdb")
+    warehouse = DuckDBWarehouse(folder / "warehouse.duckdb")
     parsed = run_dbt(["parse"], warehouse, AS_OF, target_dir=folder / "target")
     assert not parsed.failed, parsed.cause()
     return str(folder / "target" / "partial_parse.msgpack")

@@ -17,8 +17,9 @@ from datetime import date
 import pytest
 
 from dlt_pipelines import REPO_ROOT
+from dlt_pipelines.backends import Warehouse
+from dlt_pipelines.backends.duckdb import DuckDBWarehouse
 from dlt_pipelines.run.dbt import DBT, PROJECT_DIR
-from dlt_pipelines.warehouse import Warehouse
 from scripts.dashboard.render import CHARTS
 from tests.conftest import NEWEST_POSTGRES
 from tests.helpers import rows
@@ -195,14 +196,14 @@ LAST_MONTH = "select max(signup_month) from {schema}.new_users_monthly"
 
 
 def test_ad_hoc_dbt_works_on_a_duckdb_copy_and_says_where(seed_warehouse):
-    published = seed_warehouse.duckdb_path.read_bytes()
+    published = seed_warehouse.path.read_bytes()
     run = dev_dbt(seed_warehouse, "run", "--select", "new_users_monthly")
     assert run.returncode == 0, run.stdout[-3000:]
-    copy = seed_warehouse.duckdb_path.parent / "dev" / "warehouse.duckdb"
+    copy = seed_warehouse.path.parent / "dev" / "warehouse.duckdb"
     assert f"dbt worked on the development copy: DuckDB file {copy}" in run.stdout
-    assert seed_warehouse.duckdb_path.read_bytes() == published  # what BI tools read
+    assert seed_warehouse.path.read_bytes() == published  # what BI tools read
     last_month = LAST_MONTH.format(schema="marts")
-    assert rows(Warehouse("duckdb", copy), last_month) == [(date(2025, 10, 1),)]
+    assert rows(DuckDBWarehouse(copy), last_month) == [(date(2025, 10, 1),)]
     assert rows(seed_warehouse, last_month) == [(date(2025, 11, 1),)]
 
 

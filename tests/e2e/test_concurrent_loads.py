@@ -8,8 +8,8 @@ import os
 import subprocess
 import sys
 
+from dlt_pipelines.backends.duckdb import DuckDBWarehouse
 from dlt_pipelines.run.load import load_sources
-from dlt_pipelines.warehouse import Warehouse
 from tests.helpers import credentials, rows
 
 ATTEMPTS = 12
@@ -22,7 +22,7 @@ def test_first_loads_never_collide_on_a_busy_machine(seed_sources, tmp_path):
     ]
     try:
         for attempt in range(ATTEMPTS):
-            warehouse = Warehouse("duckdb", tmp_path / str(attempt) / "warehouse.duckdb")
+            warehouse = DuckDBWarehouse(tmp_path / str(attempt) / "warehouse.duckdb")
             loaded = load_sources(warehouse, credentials(seed_sources))  # into a fresh file
             assert (loaded["chemlink.persons"], loaded["engagement.posts"]) == (2105, 312)
         reloaded = load_sources(warehouse, credentials(seed_sources))  # into an existing one

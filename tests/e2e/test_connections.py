@@ -14,10 +14,11 @@ from urllib.parse import quote
 
 import pytest
 
+from dlt_pipelines.backends import Warehouse
+from dlt_pipelines.backends.postgres import PostgresWarehouse
 from dlt_pipelines.postgres_url import PostgresUrl
 from dlt_pipelines.run.dbt import run_dbt
 from dlt_pipelines.run.load import load_sources
-from dlt_pipelines.warehouse import Warehouse
 from scripts.demo.generate import generate
 from scripts.demo.postgres_server import LocalPostgres
 from scripts.demo.random_profile import random_tables
@@ -161,7 +162,7 @@ def test_a_wrong_certificate_authority_is_refused_naming_the_cause(tls_server):
 
 def test_dbt_says_why_it_could_not_connect():
     nobody = PostgresUrl("127.0.0.1", free_port(), "reader", ODD_PASSWORD, "analytics")
-    outcome = run_dbt(["build"], Warehouse("postgres", Path("unused.duckdb"), nobody))
+    outcome = run_dbt(["build"], PostgresWarehouse(nobody))
     assert outcome.failed
     assert outcome.problems == []
     assert 'connection to server at "127.0.0.1"' in outcome.cause()

@@ -122,7 +122,7 @@ def test_post_by_a_person_not_loaded_yet_is_not_an_orphan(sources, published):
 
 def test_source_freshness_fails_when_a_load_is_too_old(published):
     assert run_dbt(["source", "freshness"], published).exit_code == 0
-    with duckdb.connect(str(published.duckdb_path)) as conn:  # the load, 30 hours ago
+    with duckdb.connect(str(published.path)) as conn:  # the load, 30 hours ago
         conn.execute("update raw_chemlink._dlt_loads set inserted_at = now() - interval 30 hour")
     stale = run_dbt(["source", "freshness"], published)
     assert stale.exit_code == 1

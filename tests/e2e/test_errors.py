@@ -10,9 +10,9 @@ import duckdb
 import pytest
 
 from dlt_pipelines import REPO_ROOT
+from dlt_pipelines.backends import Warehouse
 from dlt_pipelines.exceptions import SourceError
 from dlt_pipelines.run.load import load_sources
-from dlt_pipelines.warehouse import Warehouse
 from tests.helpers import credentials, execute, rows
 
 
@@ -62,7 +62,7 @@ def test_renamed_cursor_column_is_named(loaded):
 
 def test_locked_duckdb_file_is_reported(loaded):
     sources, warehouse = loaded
-    with duckdb.connect(str(warehouse.duckdb_path)):  # another program holds the file
+    with duckdb.connect(str(warehouse.path)):  # another program holds the file
         result = subprocess.run(
             [sys.executable, "-m", "dlt_pipelines.run.load"],
             env=os.environ | warehouse.env() | sources.as_env(),
@@ -71,5 +71,5 @@ def test_locked_duckdb_file_is_reported(loaded):
             text=True,
         )
     assert result.returncode == 1
-    assert f"the DuckDB warehouse {warehouse.duckdb_path} is in use" in result.stderr
+    assert f"the DuckDB warehouse {warehouse.path} is in use" in result.stderr
     assert "nothing was changed" in result.stderr

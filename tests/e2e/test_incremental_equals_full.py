@@ -16,9 +16,10 @@ import shutil
 
 import pytest
 
+from dlt_pipelines.backends import Warehouse
+from dlt_pipelines.backends.duckdb import DuckDBWarehouse
+from dlt_pipelines.backends.postgres import PostgresWarehouse
 from dlt_pipelines.run.dbt import run_dbt
-from dlt_pipelines.run.publish import published_slot
-from dlt_pipelines.warehouse import Warehouse
 from tests.helpers import (
     AS_OF,
     MART_MODELS,
@@ -36,14 +37,14 @@ CHANGES_PER_STEP = 4
 
 def full_rebuild_of(warehouse: Warehouse, tmp_path) -> Warehouse:
     """What --full-refresh makes of the published warehouse's raw tables."""
-    if warehouse.target == "postgres":
+    if isinstance(warehouse, PostgresWarehouse):
         copy = copy_postgres_warehouse(warehouse, f"full_rebuild_{os.getpid()}")
     else:
-        slot = published_slot(warehouse)
-        copy = Warehouse("duckdb", tmp_path / "full" / warehouse.duckdb_path.name)
-        copy.duckdb_path.parent.mkdir(parents=True)
-        published = warehouse.duckdb_path.parent / ".slots" / slot / warehouse.duckdb_path.name
-        shutil.copyfile(published, copy.duckdb_path)
+        slot = warehouse.published_slot()
+        copy = DuckDBWarehouse(tmp_path / "full" / warehouse.path.name)
+        copy.path.parent.mkdir(parents=True)
+        published = warehouse.path.parent / ".slots" / slot / warehouse.path.name
+        shutil.copyfile(published, copy.path)
     built = run_dbt(["run", "--full-refresh"], copy, AS_OF)
     # (the run tested the data)
     assert not built.failed, built.cause()

@@ -11,13 +11,13 @@ from tests.helpers import credentials, execute, rows, scheduled_run
 
 
 def test_second_run_without_source_changes_changes_nothing(sources, published):
-    before = published.duckdb_path.read_bytes()
+    before = published.path.read_bytes()
     run = scheduled_run(published, sources)
     assert run.returncode == 1  # the published build stands, with its warnings
     assert "loaded 0 rows" in run.stdout
     assert "nothing changed since run" in run.stdout
     assert "dbt build" not in run.stdout
-    assert published.duckdb_path.read_bytes() == before  # nothing rebuilt, nothing published
+    assert published.path.read_bytes() == before  # nothing rebuilt, nothing published
 
 
 def test_changes_between_runs_arrive_exactly_once(sources, duckdb_warehouse):

@@ -23,8 +23,9 @@ import psycopg2
 import pytest
 
 from dlt_pipelines import REPO_ROOT
+from dlt_pipelines.backends import Warehouse
+from dlt_pipelines.backends.duckdb import DuckDBWarehouse
 from dlt_pipelines.postgres_url import PostgresUrl
-from dlt_pipelines.warehouse import Warehouse
 from scripts.demo.postgres_server import database_url
 from tests.conftest import WORKER
 from tests.helpers import (
@@ -83,7 +84,7 @@ def run_history(warehouse: Warehouse) -> list[dict]:
 
 def clean_build(tmp_path, sources) -> Warehouse:
     """What a single clean run of today's sources gives."""
-    clean = Warehouse("duckdb", tmp_path / "clean" / "warehouse.duckdb")
+    clean = DuckDBWarehouse(tmp_path / "clean" / "warehouse.duckdb")
     assert scheduled_run(clean, sources).returncode == WARNING  # the random profile has ghosts
     return clean
 
@@ -129,16 +130,16 @@ def test_killed_during_load_into_postgres_recovers_exactly(
         sources.engagement,
         "update posts set content = 'edited', updated_at = now() where deleted_at is null",
     )
-    blocker = holding_lock(warehouse.postgres.uri(), "raw_engagement.posts")
+    blocker = holding_lock(warehouse.url.uri(), "raw_engagement.posts")
     killed = start_scheduled_run(warehouse, sources)
-    wait_for(lambda: waiting_on_a_lock(warehouse.postgres.uri()), "the run to wait inside the load")
+    wait_for(lambda: waiting_on_a_lock(warehouse.url.uri()), "the run to wait inside the load")
     killed.send_signal(signal.SIGKILL)
     killed.wait()
     # PostgreSQL ends a dead client's session when it notices; here, at once
     source_rows(
-        warehouse.postgres.uri(),
+        warehouse.url.uri(),
         "select pg_terminate_backend(pid) from pg_stat_activity"
-        f" where datname = '{warehouse.postgres.dbname}' and wait_event_type = 'Lock'",
+        f" where datname = '{warehouse.url.dbname}' and wait_event_type = 'Lock'",
     )
     blocker.rollback()
     blocker.close()
@@ -158,7 +159,7 @@ def test_killed_during_load_into_postgres_recovers_exactly(
 
 
 def test_unreachable_source_damages_nothing_and_the_next_run_catches_up(sources, published):
-    before = published.duckdb_path.read_bytes()
+    before = published.path.read_bytes()
     execute(
         sources.engagement,
         "insert into mentions (post_id, mentioned_person_id, mentioned_by_person_id, created_at)"
@@ -171,13 +172,13 @@ def test_unreachable_source_damages_nothing_and_the_next_run_catches_up(sources,
         failed.stdout
     )
     assert "SOURCES__ENGAGEMENT__CREDENTIALS" in failed.stdout
-    assert published.duckdb_path.read_bytes() == before
+    assert published.path.read_bytes() == before
 
     execute(sources.engagement, "alter table reports rename to reports_moved")
     missing = scheduled_run(published, sources)
     assert missing.returncode == FAILURE
     assert "table reports is missing" in missing.stdout
-    assert published.duckdb_path.read_bytes() == before
+    assert published.path.read_bytes() == before
 
     execute(sources.engagement, "alter table reports_moved rename to reports")
     assert scheduled_run(published, sources).returncode == WARNING
@@ -199,8 +200,8 @@ def test_a_warehouse_of_the_previous_version_upgrades_in_its_next_run(sources, p
     # before incremental builds, raw rows had no _dlt_load_id, the first
     # actions no change_load_id, and no build was recorded beside the file
     before = contents(published)
-    for slot in (published.duckdb_path.parent / ".slots").iterdir():
-        with duckdb.connect(str(slot / published.duckdb_path.name)) as conn:
+    for slot in (published.path.parent / ".slots").iterdir():
+        with duckdb.connect(str(slot / published.path.name)) as conn:
             tables = conn.execute(
                 "select table_schema, table_name from information_schema.columns"
                 " where column_name = '_dlt_load_id' and table_schema like 'raw%'"
@@ -250,16 +251,16 @@ def test_added_column_flows_through_to_raw(sources, published):
     ],
 )
 def test_renamed_or_dropped_column_stops_the_run(sources, published, change, message):
-    before = published.duckdb_path.read_bytes()
+    before = published.path.read_bytes()
     execute(sources.engagement, change)
     failed = scheduled_run(published, sources)
     assert failed.returncode == FAILURE
     assert message in failed.stdout
-    assert published.duckdb_path.read_bytes() == before
+    assert published.path.read_bytes() == before
 
 
 def test_null_in_a_not_null_column_is_not_published(sources, published):
-    before = published.duckdb_path.read_bytes()
+    before = published.path.read_bytes()
     execute(
         sources.chemlink,
         "alter table persons alter column account_type drop not null;"
@@ -269,7 +270,7 @@ def test_null_in_a_not_null_column_is_not_published(sources, published):
     failed = scheduled_run(published, sources)
     assert failed.returncode == FAILURE
     assert "not_null_stg_chemlink__persons_account_type (1 rows)" in failed.stdout
-    assert published.duckdb_path.read_bytes() == before
+    assert published.path.read_bytes() == before
     # a team that accepts such rows says so, and the build is published
     tolerant = scheduled_run(published, sources, "--vars", "{source_contract_severity: warn}")
     assert tolerant.returncode == WARNING
@@ -302,7 +303,7 @@ def test_duplicate_key_at_the_source_is_caught(sources, duckdb_warehouse):
     failed = scheduled_run(duckdb_warehouse, sources)
     assert failed.returncode == FAILURE
     assert "no_duplicate_keys_at_source (1 rows)" in failed.stdout
-    assert not duckdb_warehouse.duckdb_path.exists()  # nothing was published
+    assert not duckdb_warehouse.path.exists()  # nothing was published
     tolerant = scheduled_run(
         duckdb_warehouse, sources, "--vars", "{source_contract_severity: warn}"
     )
@@ -318,7 +319,7 @@ def test_duplicate_key_at_the_source_is_caught(sources, duckdb_warehouse):
 
 def test_a_duckdb_reader_never_blocks_the_run_nor_sees_it_half_done(sources, published):
     execute(sources.engagement, "delete from mentions where id > 100")
-    with duckdb.connect(str(published.duckdb_path), read_only=True) as bi_tool:
+    with duckdb.connect(str(published.path), read_only=True) as bi_tool:
         count = "select count(*) from raw_engagement.mentions"
         assert bi_tool.execute(count).fetchall() == [(500,)]
         assert scheduled_run(published, sources).returncode == WARNING  # not blocked
@@ -387,7 +388,7 @@ def test_bi_reader_reads_marts_and_nothing_else_after_every_rebuild(
     execute(
         admin, f"drop role if exists {BI_ROLE}; create role {BI_ROLE} login password 'Bi-Pw-4471'"
     )
-    bi = as_role(warehouse.postgres.uri(), BI_ROLE, "Bi-Pw-4471")
+    bi = as_role(warehouse.url.uri(), BI_ROLE, "Bi-Pw-4471")
     try:
         for round_number in range(2):  # each run rebuilds: a post changed since the last
             execute(
@@ -411,7 +412,7 @@ def test_bi_reader_reads_marts_and_nothing_else_after_every_rebuild(
                 with pytest.raises(psycopg2.errors.InsufficientPrivilege):
                     source_rows(bi, f"select 1 from {hidden} limit 1")
     finally:
-        execute(warehouse.postgres.uri(), f"drop owned by {BI_ROLE}")
+        execute(warehouse.url.uri(), f"drop owned by {BI_ROLE}")
         execute(admin, f"drop role {BI_ROLE}")
 
 
@@ -454,7 +455,7 @@ def test_a_select_only_role_extracts_everything_and_no_credential_is_written(
         warehouse, sources, **(secrets | {"SOURCES__ENGAGEMENT__CREDENTIALS": broken})
     )
     assert failed.returncode == FAILURE
-    warehouse_password = warehouse.postgres.password
+    warehouse_password = warehouse.url.password
     written = [succeeded.stdout, succeeded.stderr, failed.stdout, failed.stderr]
     written += [str(rows(warehouse, "select * from ops.run_history"))]
     run_files = warehouse.run_file("")  # the lock, the journal, dbt's state: name + suffix
@@ -474,7 +475,7 @@ def test_configured_table_names_are_checked_before_any_sql(sources, duckdb_wareh
     assert "reconcile_every_hours names posts; drop, which the Engagement source does not have" in (
         failed.stdout
     )
-    assert not duckdb_warehouse.duckdb_path.exists()
+    assert not duckdb_warehouse.path.exists()
 
 
 def test_a_failed_run_calls_the_alert_webhook(sources, duckdb_warehouse):

@@ -9,7 +9,7 @@ from decimal import Decimal
 
 import pytest
 
-from dlt_pipelines.warehouse import Warehouse
+from dlt_pipelines.backends import Warehouse
 from tests.helpers import mart, rows
 
 OCTOBER, NOVEMBER = date(2025, 10, 1), date(2025, 11, 1)

@@ -12,8 +12,9 @@ from decimal import Decimal
 
 import pytest
 
-from dlt_pipelines.spark_lake import SparkLake
-from dlt_pipelines.warehouse import Warehouse
+from dlt_pipelines.backends import Warehouse
+from dlt_pipelines.backends.duckdb import DuckDBWarehouse
+from dlt_pipelines.backends.spark import SparkWarehouse
 from tests.conftest import FOREIGN_TIME_ZONES
 from tests.helpers import MART_MODELS, mart, rows, scheduled_run
 from tests.source_changes import CHANGES, change, late_comment
@@ -52,9 +53,8 @@ def marts(warehouse: Warehouse) -> dict[str, list[tuple]]:
 def warehouses(cluster, tmp_path_factory):
     """An empty lake on the module's cluster, and an empty DuckDB file."""
     folder = tmp_path_factory.mktemp("spark_target")
-    lake = SparkLake((folder / "lake").as_uri(), "127.0.0.1", cluster.thrift_port)
-    spark = Warehouse("spark", folder / "unused.duckdb", spark=lake)
-    return spark, Warehouse("duckdb", folder / "warehouse.duckdb")
+    spark = SparkWarehouse((folder / "lake").as_uri(), "127.0.0.1", cluster.thrift_port)
+    return spark, DuckDBWarehouse(folder / "warehouse.duckdb")
 
 
 def run_both(warehouses, sources) -> list[str]:
@@ -90,7 +90,7 @@ def test_every_mart_equals_duckdb_after_a_load_and_after_changes(warehouses, sou
 
 def test_a_bi_tool_reads_the_marts_through_thrift(warehouses):
     spark, _ = warehouses
-    with hive.connect(host=spark.spark.host, port=spark.spark.port, username="bi") as conn:
+    with hive.connect(host=spark.host, port=spark.port, username="bi") as conn:
         cursor = conn.cursor()
         cursor.execute("show views in marts")
         views = sorted(name for _, name, *_ in cursor.fetchall())
@@ -100,11 +100,10 @@ def test_a_bi_tool_reads_the_marts_through_thrift(warehouses):
 
 
 def test_an_unreachable_thrift_server_stops_the_run_before_it_loads(template_sources, tmp_path):
-    lake = SparkLake((tmp_path / "lake").as_uri(), "127.0.0.1", free_port())
-    warehouse = Warehouse("spark", tmp_path / "unused.duckdb", spark=lake)
+    warehouse = SparkWarehouse((tmp_path / "lake").as_uri(), "127.0.0.1", free_port())
     run = scheduled_run(warehouse, template_sources)
     assert run.returncode == FAILURE
     last = run.stdout.strip().splitlines()[-1]
-    assert f"cannot reach the Spark Thrift server at 127.0.0.1:{lake.port}" in last
+    assert f"cannot reach the Spark Thrift server at 127.0.0.1:{warehouse.port}" in last
     assert "make spark-up" in last
     assert not (tmp_path / "lake").exists()  # nothing was loaded

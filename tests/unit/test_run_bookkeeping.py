@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import pytest
 
+from dlt_pipelines.backends import Warehouse
 from dlt_pipelines.exceptions import RunLockBusy, WarehouseError
 from dlt_pipelines.postgres_url import PostgresUrl
 from dlt_pipelines.run.history import RunHistory, RunRecord
 from dlt_pipelines.run.lock import run_lock
 from dlt_pipelines.run.scheduled_run import _redact
-from dlt_pipelines.warehouse import Warehouse
 
 WAREHOUSE_URL = "postgresql://writer:W%40rehouse-pw@wh.internal:5432/analytics?sslmode=require"
 
@@ -53,7 +53,7 @@ def test_the_warehouse_comes_from_the_environment():
     warehouse = Warehouse.from_env(
         {"WAREHOUSE_TARGET": "postgres", "WAREHOUSE_POSTGRES_URL": WAREHOUSE_URL}
     )
-    assert warehouse.postgres == PostgresUrl.parse(WAREHOUSE_URL)
+    assert warehouse.url == PostgresUrl.parse(WAREHOUSE_URL)
     assert warehouse.describe() == "PostgreSQL database analytics on wh.internal:5432"
     env = warehouse.dbt_env()
     assert (env["WAREHOUSE_POSTGRES_SSLMODE"], env["WAREHOUSE_POSTGRES_HOST"]) == (

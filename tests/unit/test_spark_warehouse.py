@@ -6,13 +6,13 @@ from pathlib import Path
 
 import pytest
 
+from dlt_pipelines.backends import Warehouse
+from dlt_pipelines.backends.spark import SparkWarehouse
 from dlt_pipelines.exceptions import WarehouseError
-from dlt_pipelines.spark_lake import SparkLake
-from dlt_pipelines.warehouse import Warehouse
 
 
 def test_a_relative_lake_folder_is_the_repositorys_and_spark_reads_it_as_a_file_path():
-    lake = SparkLake.from_settings("data/lake", "127.0.0.1", "10000", Path("/srv/warehouse"))
+    lake = SparkWarehouse.at("data/lake", "127.0.0.1", "10000", Path("/srv/warehouse"))
     assert lake.lake_url == "file:///srv/warehouse/data/lake"
     assert lake.spark_location("raw_chemlink", "persons") == (
         "file:/srv/warehouse/data/lake/raw_chemlink/persons"
@@ -20,18 +20,18 @@ def test_a_relative_lake_folder_is_the_repositorys_and_spark_reads_it_as_a_file_
 
 
 def test_spark_reads_an_s3_lake_through_s3a_and_other_stores_by_their_own_scheme():
-    s3 = SparkLake.from_settings("s3://analytics-lake/chemlink/", "thrift", "443", Path("/"))
+    s3 = SparkWarehouse.at("s3://analytics-lake/chemlink/", "thrift", "443", Path("/"))
     assert (s3.lake_url, s3.port) == ("s3://analytics-lake/chemlink", 443)
     assert s3.spark_location("raw_engagement", "posts") == (
         "s3a://analytics-lake/chemlink/raw_engagement/posts"
     )
-    gcs = SparkLake.from_settings("gs://lake", "thrift", "10000", Path("/"))
+    gcs = SparkWarehouse.at("gs://lake", "thrift", "10000", Path("/"))
     assert gcs.spark_location("raw_chemlink") == "gs://lake/raw_chemlink"
 
 
 def test_a_port_that_is_no_number_is_named():
     with pytest.raises(WarehouseError, match="WAREHOUSE_SPARK_PORT must be a number, not 'ten'"):
-        SparkLake.from_settings("data/lake", "127.0.0.1", "ten", Path("/"))
+        SparkWarehouse.at("data/lake", "127.0.0.1", "ten", Path("/"))
 
 
 def test_the_spark_target_reads_its_three_variables_and_hands_them_to_dbt():
@@ -45,9 +45,8 @@ def test_the_spark_target_reads_its_three_variables_and_hands_them_to_dbt():
     assert (
         warehouse.describe() == "Spark Thrift server spark-thrift.internal:10000, lake s3://lake/x"
     )
-    assert warehouse.dbt_env() | {"WAREHOUSE_DUCKDB_PATH": ""} == {
+    assert warehouse.dbt_env() == {
         "WAREHOUSE_TARGET": "spark",
-        "WAREHOUSE_DUCKDB_PATH": "",
         "WAREHOUSE_LAKE_URL": "s3://lake/x",
         "WAREHOUSE_SPARK_HOST": "spark-thrift.internal",
         "WAREHOUSE_SPARK_PORT": "10000",

@@ -1,0 +1,168 @@
+"""PostgreSQL: the warehouse is a database (WAREHOUSE_POSTGRES_URL, decoded
+once by postgres_url.py).
+
+Two sets of schemas take turns (blue/green): `staging`, `intermediate`,
+`mart_tables`, `marts`, `test_failures` (published) and the same with
+`__standby`. dlt loads raw_* in place, for both (readers are not given
+raw). dbt builds the standby set; publishing renames the two sets into each
+other's places in one transaction and grants the BI role
+(WAREHOUSE_BI_ROLE, default bi_reader) read access to `marts`. A query sees
+the old or the new marts, never a mix.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import dlt
+import psycopg2
+from dlt.common.destination import Destination
+from psycopg2 import sql
+
+from dlt_pipelines.backends.base import Slot, Warehouse
+from dlt_pipelines.exceptions import UrlError, WarehouseError
+from dlt_pipelines.postgres_url import PostgresUrl
+
+DBT_SCHEMAS = ("staging", "intermediate", "mart_tables", "marts", "test_failures")
+PUBLISHED, STANDBY = "published", "standby"
+STANDBY_SUFFIX, SWAP_SUFFIX, DEVELOPMENT_SUFFIX = "__standby", "__swap", "__dev"
+
+
+@dataclass(frozen=True)
+class PostgresWarehouse(Warehouse):
+    """A PostgreSQL database."""
+
+    url: PostgresUrl
+    schema_suffix: str = ""
+
+    name = "postgres"
+    development_defers = True
+
+    @classmethod
+    def from_settings(cls, env: Mapping[str, str]) -> PostgresWarehouse:
+        """From WAREHOUSE_POSTGRES_URL."""
+        url = env.get("WAREHOUSE_POSTGRES_URL")
+        if not url:
+            raise WarehouseError(
+                "WAREHOUSE_TARGET=postgres needs WAREHOUSE_POSTGRES_URL "
+                "(postgresql://user:password@host:port/database)"
+            )
+        try:
+            return cls(PostgresUrl.parse(url, "WAREHOUSE_POSTGRES_URL"))
+        except UrlError as error:
+            raise WarehouseError(str(error)) from None
+
+    def env(self) -> dict[str, str]:
+        """WAREHOUSE_TARGET and WAREHOUSE_POSTGRES_URL."""
+        return {"WAREHOUSE_TARGET": self.name, "WAREHOUSE_POSTGRES_URL": self.url.uri()}
+
+    def describe(self) -> str:
+        """'PostgreSQL database x on host:port', and the schemas if not the published."""
+        where = f"PostgreSQL {self.url.describe()}"
+        return f"{where} (schemas *{self.schema_suffix})" if self.schema_suffix else where
+
+    def run_file(self, suffix: str) -> Path:
+        """In WAREHOUSE_RUN_FILES_DIR, named after the server and database."""
+        return self._server_run_file(f"{self.url.host}:{self.url.port}/{self.url.dbname}", suffix)
+
+    def redact(self, text: str) -> str:
+        """The text with the URL's password masked."""
+        return self.url.redact(text)
+
+    def connect(self, read_only: bool = False):
+        """A psycopg2 connection; a clear error if the server, the login or
+        TLS fails."""
+        try:
+            connection = self.url.connect()
+        except psycopg2.OperationalError as error:
+            reason = self.url.redact(" ".join(str(error).split()))
+            raise WarehouseError(
+                f"cannot reach the PostgreSQL warehouse ({self.url.describe()}): {reason}. "
+                "Check the server, or WAREHOUSE_POSTGRES_URL."
+            ) from None
+        if read_only:
+            connection.set_session(readonly=True)
+        return connection
+
+    @contextmanager
+    def cursor(self, read_only: bool = False) -> Iterator:
+        """A cursor in one transaction, committed at the end of the block."""
+        connection = self.connect(read_only)
+        try:
+            with connection, connection.cursor() as cursor:
+                yield cursor
+        finally:
+            connection.close()
+
+    @contextmanager
+    def destination(self) -> Iterator[Destination]:
+        """dlt's postgres destination."""
+        yield dlt.destinations.postgres(self.url.uri())
+
+    def dbt_env(self) -> dict[str, str]:
+        """env() and the URL's parts (WAREHOUSE_POSTGRES_HOST, ...)."""
+        return self.env() | self.url.dbt_env("WAREHOUSE_POSTGRES")
+
+    def standby(self) -> Slot:
+        """The schemas *__standby."""
+        return Slot(STANDBY, replace(self, schema_suffix=STANDBY_SUFFIX))
+
+    def published_slot(self) -> str:
+        """The unsuffixed schemas."""
+        return PUBLISHED
+
+    def publish(self, slot: Slot) -> str:
+        """Rename the standby schemas over the published ones and back, grant
+        the BI role: one transaction, nothing dropped, nothing rebuilt. The
+        published build keeps its name; the builds' records swap."""
+        with self.cursor() as cursor:
+            cursor.execute("set lock_timeout = '60s'")
+            for schema in DBT_SCHEMAS:
+                names = [schema, schema + STANDBY_SUFFIX, schema + SWAP_SUFFIX]
+                published, built, swap = map(sql.Identifier, names)
+                rename = sql.SQL("alter schema {} rename to {}")
+                if _schema_exists(cursor, schema):
+                    cursor.execute(rename.format(published, swap))
+                if _schema_exists(cursor, schema + STANDBY_SUFFIX):
+                    cursor.execute(rename.format(built, published))
+                if _schema_exists(cursor, schema + SWAP_SUFFIX):
+                    cursor.execute(rename.format(swap, built))
+            _grant_marts_to_bi_role(cursor)
+        return PUBLISHED
+
+    def as_published(self, manifest: dict) -> dict:
+        """The standby's relations renamed as publishing renamed them."""
+        for node in manifest["nodes"].values():
+            node["schema"] = node["schema"].removesuffix(STANDBY_SUFFIX)
+            if node.get("relation_name"):
+                node["relation_name"] = node["relation_name"].replace(f'{STANDBY_SUFFIX}"', '"')
+        return manifest
+
+    def development_copy(self) -> PostgresWarehouse:
+        """The schemas *__dev of the same database; dbt reads what it does not
+        build from the published schemas (--defer)."""
+        return replace(self, schema_suffix=DEVELOPMENT_SUFFIX)
+
+
+def _grant_marts_to_bi_role(cursor) -> None:
+    """Let the BI role read marts, and nothing else (not the standby's), if
+    the role exists."""
+    role = os.environ.get("WAREHOUSE_BI_ROLE", "bi_reader")
+    cursor.execute("select 1 from pg_roles where rolname = %s", (role,))
+    if cursor.fetchone() is None:
+        return
+    marts, standby, bi = map(sql.Identifier, ["marts", "marts" + STANDBY_SUFFIX, role])
+    cursor.execute(sql.SQL("grant usage on schema {} to {}").format(marts, bi))
+    cursor.execute(sql.SQL("grant select on all tables in schema {} to {}").format(marts, bi))
+    if _schema_exists(cursor, "marts" + STANDBY_SUFFIX):
+        cursor.execute(sql.SQL("revoke usage on schema {} from {}").format(standby, bi))
+
+
+def _schema_exists(cursor, name: str) -> bool:
+    """Tell whether the schema exists."""
+    cursor.execute("select 1 from information_schema.schemata where schema_name = %s", (name,))
+    return cursor.fetchone() is not None

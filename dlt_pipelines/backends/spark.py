@@ -1,0 +1,220 @@
+"""Spark: raw tables as parquet in a lake, read and built by a Spark cluster.
+
+dlt's filesystem destination writes each load's rows as parquet files under
+`<lake>/raw_<source>/<table>/` (append-only: plain parquet cannot merge, so
+staging keeps the newest row per key). After each load the raw tables are
+declared anew in Spark's metastore over those folders, so a column the
+source added is seen. dbt reaches the cluster through its Thrift JDBC/ODBC
+server (WAREHOUSE_SPARK_HOST, WAREHOUSE_SPARK_PORT), as BI tools do.
+
+The lake is WAREHOUSE_LAKE_URL: a local folder (default data/lake, relative
+to the repository), or an object store URL dlt writes to (s3://, gs://,
+abfss://). Spark reads the same files under its own name for the scheme
+(s3a:// for s3://).
+
+Two sets of databases take turns (blue/green): `staging__a`, `marts__a`,
+... and the same with `__b`; the lake's raw tables serve both. `marts`
+holds one view per mart over the published set's; publishing re-points
+those views at the standby's (one metastore statement each: Spark has no
+transaction over several) and records the published set as a property of
+`marts`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import dlt
+from dlt.common.destination import Destination
+from dlt.extract import DltSource
+
+from dlt_pipelines import REPO_ROOT
+from dlt_pipelines.backends.base import Slot, Warehouse
+from dlt_pipelines.exceptions import WarehouseError
+
+DEFAULT_LAKE = "data/lake"
+SLOTS = ("a", "b")
+PUBLISHED_PROPERTY = "published_build"  # the property of `marts` naming the set
+# dlt's scheme -> the scheme Spark's Hadoop file systems read the same files by
+SPARK_SCHEMES = {"s3": "s3a", "file": "file"}
+# dlt's own table of loads (JSON lines), with the columns the run reads
+LOADS_COLUMNS = (
+    "load_id string, schema_name string, status bigint, inserted_at timestamp,"
+    " schema_version_hash string"
+)
+
+
+@dataclass(frozen=True)
+class SparkWarehouse(Warehouse):
+    """A lake, and the Thrift server of the cluster that reads it."""
+
+    lake_url: str
+    host: str = "127.0.0.1"
+    port: int = 10000
+    schema_suffix: str = ""
+
+    name = "spark"
+    keeps_run_history = False  # the journal is the record (docs/engines/spark.md)
+    has_semantic_layer = False  # MetricFlow has no Spark adapter
+
+    @classmethod
+    def from_settings(cls, env: Mapping[str, str]) -> SparkWarehouse:
+        """From WAREHOUSE_LAKE_URL, WAREHOUSE_SPARK_HOST and WAREHOUSE_SPARK_PORT."""
+        return cls.at(
+            env.get("WAREHOUSE_LAKE_URL", DEFAULT_LAKE),
+            env.get("WAREHOUSE_SPARK_HOST", "127.0.0.1"),
+            env.get("WAREHOUSE_SPARK_PORT", "10000"),
+            REPO_ROOT,
+        )
+
+    @classmethod
+    def at(cls, lake: str, host: str, port: str, root: Path) -> SparkWarehouse:
+        """From the settings' values; a relative lake folder is relative to `root`."""
+        if "://" not in lake:
+            lake = (root / lake).resolve().as_uri()
+        try:
+            return cls(lake.rstrip("/"), host, int(port))
+        except ValueError:
+            raise WarehouseError(f"WAREHOUSE_SPARK_PORT must be a number, not {port!r}") from None
+
+    def env(self) -> dict[str, str]:
+        """WAREHOUSE_TARGET, WAREHOUSE_LAKE_URL, WAREHOUSE_SPARK_HOST and _PORT."""
+        return {
+            "WAREHOUSE_TARGET": self.name,
+            "WAREHOUSE_LAKE_URL": self.lake_url,
+            "WAREHOUSE_SPARK_HOST": self.host,
+            "WAREHOUSE_SPARK_PORT": str(self.port),
+        }
+
+    def describe(self) -> str:
+        """Where the marts are, without credentials."""
+        return f"Spark Thrift server {self.host}:{self.port}, lake {self.lake_url}"
+
+    def run_file(self, suffix: str) -> Path:
+        """In WAREHOUSE_RUN_FILES_DIR, named after the Thrift server."""
+        return self._server_run_file(f"{self.host}:{self.port}", suffix)
+
+    def spark_location(self, *parts: str) -> str:
+        """The folder `parts` of the lake, as Spark names it."""
+        scheme, rest = self.lake_url.split("://", 1)
+        scheme = SPARK_SCHEMES.get(scheme, scheme)
+        prefix = f"file:{rest}" if scheme == "file" else f"{scheme}://{rest}"
+        return "/".join([prefix, *parts])
+
+    def connect(self, read_only: bool = False):
+        """A PyHive connection to the Thrift server (Spark has no read-only
+        session); a clear error if it is unreachable."""
+        try:
+            from pyhive import hive
+        except ModuleNotFoundError:
+            raise WarehouseError(
+                "WAREHOUSE_TARGET=spark needs Spark's extras: run `make install-spark`"
+            ) from None
+        try:
+            return hive.connect(host=self.host, port=self.port, username="warehouse")
+        except Exception as error:  # thrift raises its own transport errors
+            raise WarehouseError(
+                f"cannot reach the Spark Thrift server at {self.host}:{self.port} ({error}). "
+                "Start it (`make spark-up` for the local cluster), or set "
+                "WAREHOUSE_SPARK_HOST and WAREHOUSE_SPARK_PORT."
+            ) from None
+
+    @contextmanager
+    def cursor(self, read_only: bool = False) -> Iterator:
+        """A cursor of a new Thrift session (no transaction), closed after the
+        block. A failure to close it is not the block's: Spark's Thrift
+        server can fail closing the first session of its life (a Hive class
+        its jars lack, LlapSigner), after the session's work is done."""
+        from pyhive.exc import Error
+
+        connection = self.connect(read_only)
+        try:
+            yield connection.cursor()
+        finally:
+            with suppress(Error):
+                connection.close()
+
+    def query(self, sql: str) -> tuple[list[str], list[tuple]]:
+        """Column names (without the table's prefix Thrift gives them) and rows."""
+        columns, rows = super().query(sql)
+        return [column.split(".")[-1] for column in columns], rows
+
+    def has_table(self, schema: str, table: str) -> bool:
+        """Tell whether the database holds the table."""
+        if not self.query(f"show databases like '{schema}'")[1]:
+            return False
+        return bool(self.query(f"show tables in {schema} like '{table}'")[1])
+
+    @contextmanager
+    def destination(self) -> Iterator[Destination]:
+        """dlt's filesystem destination, writing parquet into the lake."""
+        yield dlt.destinations.filesystem(self.lake_url)
+
+    def prepare_load(self) -> None:
+        """Nothing: every row in the lake has always carried its load id."""
+
+    def prepare_source(self, source: DltSource) -> DltSource:
+        """The source with every merge made an append: a lake of plain parquet
+        files cannot merge, so it keeps each version (staging takes the newest)."""
+        for resource in source.resources.values():
+            disposition = resource.write_disposition  # "merge", or a dict with its strategy
+            if isinstance(disposition, dict):
+                disposition = disposition["disposition"]
+            if disposition == "merge":  # the tables' and the key findings' (dlt would warn)
+                resource.apply_hints(write_disposition="append")
+        return source
+
+    def after_load(self, pipeline: dlt.Pipeline) -> None:
+        """Declare the tables the pipeline has files of (and dlt's loads) in
+        the metastore over their folders, anew (dropping an external table
+        keeps its files): columns a later load added are then part of the table."""
+        names = [*pipeline.default_schema.data_table_names(), "_dlt_loads"]
+        with pipeline.destination_client() as lake:
+            tables = [name for name in names if lake.list_table_files(name)]
+        dataset = pipeline.dataset_name
+        statements = [f"create database if not exists {dataset}"]
+        for table in tables:
+            location = self.spark_location(dataset, table)
+            if table == "_dlt_loads":
+                using = f"({LOADS_COLUMNS}) using json"
+            else:
+                using = "using parquet options (mergeSchema 'true')"
+            statements += [
+                f"drop table if exists {dataset}.{table}",
+                f"create table {dataset}.{table} {using} location '{location}'",
+            ]
+        self.execute(statements)
+
+    def standby(self) -> Slot:
+        """The set of databases `marts` does not read."""
+        name = next(slot for slot in SLOTS if slot != self.published_slot())
+        return Slot(name, replace(self, schema_suffix=f"__{name}"))
+
+    def published_slot(self) -> str | None:
+        """The set `marts` reads, as its property records it."""
+        if not self.query("show databases like 'marts'")[1]:
+            return None
+        _, rows = self.query("describe database extended marts")
+        properties = " ".join(str(value) for name, value in rows if name == "Properties")
+        found = re.search(rf"\b{PUBLISHED_PROPERTY},(\w+)", properties)
+        return found.group(1) if found else None
+
+    def publish(self, slot: Slot) -> str:
+        """Point every view of `marts` at the slot's marts, then record the slot."""
+        built = f"marts{slot.warehouse.schema_suffix}"
+        _, views = self.query(f"show views in {built}")
+        self.execute(
+            [
+                "create database if not exists marts",
+                *(
+                    f"create or replace view marts.{name} as select * from {built}.{name}"
+                    for _, name, *_ in views
+                ),
+                f"alter database marts set dbproperties ('{PUBLISHED_PROPERTY}' = '{slot.name}')",
+            ]
+        )
+        return slot.name
