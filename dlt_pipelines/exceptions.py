@@ -19,6 +19,10 @@ class WarehouseError(PipelineError):
     """The warehouse is misconfigured, unreachable or in use."""
 
 
+class QueryError(PipelineError):
+    """The warehouse refused a statement; the message is the engine's, in one line."""
+
+
 class BuildFailed(PipelineError):
     """dbt could not build or test the warehouse; nothing is published."""
 

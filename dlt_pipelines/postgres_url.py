@@ -11,11 +11,13 @@ because some component would silently ignore it.
 The URL is parsed once into a PostgresUrl, and every client gets its
 parameters from that: ADBC, psycopg2 and dlt a normalised libpq URI
 (`uri()`), dbt the environment variables its profile reads (`dbt_env()`).
-Nothing here prints a password: `describe()` names host and database only.
+Nothing here prints a password: `describe()` names host and database only,
+and `mask_credentials()` masks any URL's password in a message.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, replace
 from urllib.parse import quote, unquote, urlsplit
 
@@ -36,6 +38,11 @@ LIBPQ_OPTIONS = (
     "options",
 )
 SCHEMES = ("postgresql", "postgres")
+URL_PASSWORD = re.compile(r"(?P<login>\b[a-z][a-z0-9+.-]*://[^:@/\s]*:)[^@\s]*@", re.IGNORECASE)
+PASSWORD_PAIR = re.compile(
+    r"""(?P<key>\b(?:ssl)?password['"]?\s*[=:]\s*)(?:'[^']*'|"[^"]*"|[^\s&,;)]+)""",
+    re.IGNORECASE,
+)
 DEFAULT_PORT = 5432
 
 
@@ -144,11 +151,14 @@ class PostgresUrl:
         where = f"socket {self.host}" if self.socket_dir else f"{self.host}:{self.port}"
         return f"database {self.dbname} on {where}"
 
-    def redact(self, text: str) -> str:
-        """The text with this URL's password masked, in every spelling."""
-        for secret in filter(None, {self.password, quote(self.password, safe="")}):
-            text = text.replace(secret, "***")
-        return text
+
+def mask_credentials(text: str) -> str:
+    """The text with every credential masked where it stands: the password
+    of a URL (`scheme://user:***@host`) and the value of a `password=` or
+    `sslpassword=` pair. Nothing else: a password that is also a word of
+    the text (`p`, `postgres`) leaves the rest of the text alone."""
+    text = URL_PASSWORD.sub(r"\g<login>***@", text)
+    return PASSWORD_PAIR.sub(r"\g<key>***", text)
 
 
 def _query_options(query: str, setting: str) -> dict[str, str]:

@@ -28,7 +28,7 @@ from dlt.common.destination import Destination
 from dlt.extract import DltSource
 
 from dlt_pipelines import REPO_ROOT
-from dlt_pipelines.exceptions import WarehouseError
+from dlt_pipelines.exceptions import QueryError, WarehouseError
 from dlt_pipelines.sources import SOURCES
 
 BACKENDS = {
@@ -37,6 +37,11 @@ BACKENDS = {
     "spark": "dlt_pipelines.backends.spark:SparkWarehouse",
 }
 RAW_SCHEMAS = tuple(f"raw_{name}" for name in SOURCES)
+READING_STATEMENTS = ("select", "with", "show", "describe", "desc", "explain", "values", "table")
+READ_ONLY = (
+    "make query is read-only: build models with make dbt "
+    'ARGS="build --select <model>" (on a development copy), load with make run'
+)
 
 
 class Warehouse(ABC):
@@ -87,10 +92,6 @@ class Warehouse(ABC):
     def run_file(self, suffix: str) -> Path:
         """A file the scheduled runs keep for this warehouse (lock, journal, builds)."""
 
-    def redact(self, text: str) -> str:
-        """The text with the warehouse's credentials masked."""
-        return text
-
     def _server_run_file(self, where: str, suffix: str) -> Path:
         """A run file of a server's warehouse: in WAREHOUSE_RUN_FILES_DIR
         (default data/), named after the engine and the server."""
@@ -109,10 +110,23 @@ class Warehouse(ABC):
         """A cursor for the block; writing, in one transaction where the engine has them."""
 
     def query(self, sql: str) -> tuple[list[str], list[tuple]]:
-        """Column names and rows of `sql`, read-only."""
-        with self.cursor(read_only=True) as cursor:
-            cursor.execute(sql)
-            return [d[0] for d in cursor.description or []], cursor.fetchall()
+        """Column names and rows of `sql`, read-only; a QueryError with the
+        engine's message, in one line, if the engine refuses it. A statement
+        that is no query is refused before it is sent (Spark has no
+        read-only session to refuse it)."""
+        verb = sql.split(None, 1)[0].lower() if sql.strip() else ""
+        if verb not in READING_STATEMENTS:
+            raise QueryError(f"{READ_ONLY}; {verb.upper() or 'an empty statement'} is no query")
+        try:
+            with self.cursor(read_only=True) as cursor:
+                cursor.execute(sql)
+                return [d[0] for d in cursor.description or []], cursor.fetchall()
+        except self.statement_errors() as error:
+            raise QueryError(one_line(error)) from error
+
+    @abstractmethod
+    def statement_errors(self) -> tuple[type[Exception], ...]:
+        """The driver's errors for a statement the engine refused."""
 
     def execute(self, statements: list[str]) -> None:
         """Run `statements`, writing, in one transaction where the engine has them."""
@@ -233,3 +247,13 @@ class Slot:
 
     name: str
     warehouse: Warehouse
+
+
+def one_line(error: Exception) -> str:
+    """An engine's message in one line: its text up to the SQL it quotes."""
+    lines = []
+    for line in str(error).strip().splitlines():
+        if not line.strip() or line.startswith("LINE "):
+            break
+        lines.append(line.strip())
+    return " ".join(lines) or type(error).__name__

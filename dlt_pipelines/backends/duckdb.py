@@ -86,6 +86,10 @@ class DuckDBWarehouse(Warehouse):
             yield connection
             connection.execute("commit")
 
+    def statement_errors(self) -> tuple[type[Exception], ...]:
+        """DuckDB's errors."""
+        return (duckdb.Error,)
+
     def has_table(self, schema: str, table: str) -> bool:
         """False for a file not made yet."""
         return self.path.exists() and super().has_table(schema, table)

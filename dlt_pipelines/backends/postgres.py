@@ -25,7 +25,7 @@ from psycopg2 import sql
 
 from dlt_pipelines.backends.base import Slot, Warehouse
 from dlt_pipelines.exceptions import UrlError, WarehouseError
-from dlt_pipelines.postgres_url import PostgresUrl
+from dlt_pipelines.postgres_url import PostgresUrl, mask_credentials
 
 DBT_SCHEMAS = ("staging", "intermediate", "mart_tables", "marts", "test_failures")
 PUBLISHED, STANDBY = "published", "standby"
@@ -69,17 +69,13 @@ class PostgresWarehouse(Warehouse):
         """In WAREHOUSE_RUN_FILES_DIR, named after the server and database."""
         return self._server_run_file(f"{self.url.host}:{self.url.port}/{self.url.dbname}", suffix)
 
-    def redact(self, text: str) -> str:
-        """The text with the URL's password masked."""
-        return self.url.redact(text)
-
     def connect(self, read_only: bool = False):
         """A psycopg2 connection; a clear error if the server, the login or
         TLS fails."""
         try:
             connection = self.url.connect()
         except psycopg2.OperationalError as error:
-            reason = self.url.redact(" ".join(str(error).split()))
+            reason = mask_credentials(" ".join(str(error).split()))
             raise WarehouseError(
                 f"cannot reach the PostgreSQL warehouse ({self.url.describe()}): {reason}. "
                 "Check the server, or WAREHOUSE_POSTGRES_URL."
@@ -97,6 +93,10 @@ class PostgresWarehouse(Warehouse):
                 yield cursor
         finally:
             connection.close()
+
+    def statement_errors(self) -> tuple[type[Exception], ...]:
+        """psycopg2's errors."""
+        return (psycopg2.Error,)
 
     @contextmanager
     def destination(self) -> Iterator[Destination]:

@@ -138,6 +138,12 @@ class SparkWarehouse(Warehouse):
             with suppress(Error):
                 connection.close()
 
+    def statement_errors(self) -> tuple[type[Exception], ...]:
+        """PyHive's errors."""
+        from pyhive.exc import Error
+
+        return (Error,)
+
     def query(self, sql: str) -> tuple[list[str], list[tuple]]:
         """Column names (without the table's prefix Thrift gives them) and rows."""
         columns, rows = super().query(sql)

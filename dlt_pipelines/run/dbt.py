@@ -7,12 +7,14 @@ import os
 import subprocess
 import sys
 from collections import Counter
+from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
 from dlt_pipelines import REPO_ROOT
 from dlt_pipelines.backends import Warehouse
+from dlt_pipelines.logs import json_lines
 
 DBT = str(Path(sys.executable).parent / "dbt")
 PROJECT_DIR = REPO_ROOT / "warehouse"
@@ -77,6 +79,8 @@ def run_dbt(
     command += ["--target-path", str(target_dir), "--log-path", str(target_dir)]
     if not sys.stdout.isatty():
         command.append("--no-use-colors")
+    if json_lines():
+        command += ["--log-format", "json"]
     results = target_dir / RESULT_FILES.get(arguments[0], "run_results.json")
     results.unlink(missing_ok=True)
     env, cwd = os.environ | warehouse.dbt_env(), warehouse.dbt_workdir()
@@ -88,16 +92,26 @@ def run_dbt(
 
 
 def _echo_and_find_error(lines) -> str:
-    """Print dbt's output as it comes; return the error it ended with, if any
-    (the lines after 'Encountered an error:'), as one line."""
+    """Print dbt's output as it comes (plain, or its JSON lines); return the
+    error it ended with, if any (what follows 'Encountered an error:'), as
+    one line."""
     error: list[str] | None = None
     for line in lines:
         print(line, end="", flush=True)
+        text = _message(line)
         if error is not None:
-            error.append(line.strip())
-        elif line.rstrip().endswith("Encountered an error:"):
-            error = []
+            error.append(text.strip())
+        elif "Encountered an error:" in text:
+            error = [text.split("Encountered an error:", 1)[1].strip()]
     return " ".join(filter(None, error or []))
+
+
+def _message(line: str) -> str:
+    """The text of one line of dbt's output: a JSON line's message, or the line."""
+    if line.startswith("{"):
+        with suppress(ValueError, KeyError, TypeError):
+            return json.loads(line)["info"]["msg"]
+    return line
 
 
 def _read_outcome(exit_code: int, results: Path, error: str) -> DbtOutcome:

@@ -17,6 +17,7 @@ import socket
 import uuid
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
+from enum import StrEnum
 from pathlib import Path
 
 from dlt_pipelines.backends import Warehouse
@@ -35,9 +36,29 @@ COLUMNS = {
     "dbt_results": "varchar",
     "seconds": "varchar",
     "error": "varchar",
+    "traceback": "varchar",
     "pid": "integer",
     "host": "varchar",
 }
+
+
+class RunStatus(StrEnum):
+    """How a run stands, or ended."""
+
+    RUNNING = "running"
+    SUCCESS = "success"  # published
+    WARNING = "warning"  # published, with warnings (tests or freshness warned)
+    FAILURE = "failure"  # nothing new published
+    BUSY = "busy"  # not started: another run holds the lock
+    ABANDONED = "abandoned"  # its process ended before the run did
+
+    @property
+    def exit_code(self) -> int:
+        """The scheduled run's exit code for a run that ended so."""
+        return EXIT_CODES[self]
+
+
+EXIT_CODES = {RunStatus.SUCCESS: 0, RunStatus.WARNING: 1, RunStatus.FAILURE: 2, RunStatus.BUSY: 3}
 
 
 @dataclass
@@ -50,18 +71,25 @@ class RunRecord:
     run_id: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
     started_at: str = field(default_factory=lambda: _now())
     ended_at: str | None = None
-    status: str = "running"
+    status: RunStatus = RunStatus.RUNNING
     built: bool = False
     rows_loaded: dict[str, int] = field(default_factory=dict)
     dbt_results: dict[str, dict] = field(default_factory=dict)
     seconds: dict[str, float] = field(default_factory=dict)  # per step: load, checks, dbt, publish
     error: str | None = None
+    traceback: str | None = None  # of an unexpected error
     pid: int = field(default_factory=os.getpid)
     host: str = field(default_factory=socket.gethostname)
 
-    def finish(self, status: str, error: str | None = None) -> None:
+    def __post_init__(self) -> None:
+        self.status = RunStatus(self.status)  # as read back from the journal
+
+    def finish(
+        self, status: RunStatus, error: str | None = None, traceback: str | None = None
+    ) -> None:
         """Close the record with its outcome."""
-        self.status, self.error, self.ended_at = status, error, _now()
+        self.status, self.error, self.traceback = status, error, traceback
+        self.ended_at = _now()
 
     def row(self) -> tuple:
         """The record as a row of ops.run_history."""
@@ -96,9 +124,9 @@ class RunHistory:
 
     def close_abandoned(self) -> list[RunRecord]:
         """Mark runs still `running` as abandoned (the caller holds the lock)."""
-        abandoned = [record for record in self.records() if record.status == "running"]
+        abandoned = [r for r in self.records() if r.status is RunStatus.RUNNING]
         for record in abandoned:
-            record.finish("abandoned", "the run's process ended before the run did")
+            record.finish(RunStatus.ABANDONED, "the run's process ended before the run did")
             self.save(record)
         return abandoned
 

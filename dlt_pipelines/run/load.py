@@ -21,7 +21,8 @@ from dlt.common.destination import Destination
 from dlt.pipeline.exceptions import PipelineStepFailed
 
 from dlt_pipelines.backends import Warehouse
-from dlt_pipelines.exceptions import SourceError, WarehouseError
+from dlt_pipelines.exceptions import SourceError
+from dlt_pipelines.logs import command_line
 from dlt_pipelines.sources import SOURCES
 
 
@@ -107,11 +108,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--only", choices=list(SOURCES), help="load this source only")
     args = parser.parse_args()
-    try:
+    with command_line():
         warehouse = Warehouse.from_env()
         loaded = load_sources(warehouse, only=(args.only,) if args.only else tuple(SOURCES))
-    except (SourceError, WarehouseError) as error:
-        raise SystemExit(f"error: {error}") from None
     for table, rows in loaded.items():
         print(f"{table}: {rows} rows")
     print(f"Loaded into {warehouse.describe()}")

@@ -5,8 +5,10 @@
 For cron, a systemd timer or CI (README, "Running in production"). One run
 at a time per warehouse: a run that finds another one holding the lock does
 not start, and says which run holds it. The run loads and builds apart from
-what readers see and publishes only a build whose dbt tests passed (see
-publish.py). Every run is recorded in ops.run_history (see history.py).
+what readers see and publishes only a build whose dbt tests passed (the
+warehouse's backend publishes: dlt_pipelines/backends/). Every run is
+recorded in its journal and ops.run_history (see history.py). Its log:
+logs.py (LOG_LEVEL, LOG_FORMAT=json).
 
 Exit codes: 0 success; 1 published, with warnings (tests or freshness
 warned); 2 failed, nothing new published; 3 not started, another run holds
@@ -17,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import sys
 import time
 from collections.abc import Iterator
@@ -24,13 +27,14 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
+from traceback import format_exc
 
-import dlt
 import yaml
 
 from dlt_pipelines.backends import Slot, Warehouse
-from dlt_pipelines.exceptions import BuildFailed, RunLockBusy, UrlError, WarehouseError
-from dlt_pipelines.postgres_url import PostgresUrl
+from dlt_pipelines.exceptions import BuildFailed, PipelineError, RunLockBusy, WarehouseError
+from dlt_pipelines.logs import command_line, run_context
+from dlt_pipelines.postgres_url import mask_credentials
 from dlt_pipelines.run.alerts import send_failure_alert
 from dlt_pipelines.run.builds import (
     CODE_INVARIANTS,
@@ -41,12 +45,18 @@ from dlt_pipelines.run.builds import (
 )
 from dlt_pipelines.run.dbt import run_dbt
 from dlt_pipelines.run.freshness import stale_sources
-from dlt_pipelines.run.history import RunHistory, RunRecord
+from dlt_pipelines.run.history import RunHistory, RunRecord, RunStatus
 from dlt_pipelines.run.load import load_sources
 from dlt_pipelines.run.lock import run_lock
 from dlt_pipelines.sources import SOURCES
 
-EXIT_CODES = {"success": 0, "warning": 1, "failure": 2, "busy": 3}
+logger = logging.getLogger(__name__)
+LAST_LINE_LEVELS = {
+    RunStatus.SUCCESS: logging.INFO,
+    RunStatus.WARNING: logging.WARNING,
+    RunStatus.FAILURE: logging.ERROR,
+    RunStatus.BUSY: logging.WARNING,
+}
 
 
 @dataclass(frozen=True)
@@ -65,29 +75,45 @@ class RunOptions:
 
 
 def run(warehouse: Warehouse, options: RunOptions = RunOptions()) -> RunRecord:
-    """One complete run; returns its record (status: success, warning, failure, busy)."""
+    """One complete run; returns its record (success, warning, failure, busy)."""
     record = RunRecord(warehouse.describe(), options.as_of_date.isoformat())
+    with run_context(record.run_id):
+        _locked_run(warehouse, options, record)
+        if record.status is RunStatus.FAILURE:
+            logger.info(send_failure_alert(record))
+        warnings = [p for results in record.dbt_results.values() for p in results["problems"]]
+        detail = record.error or "; ".join(warnings)
+        logger.log(  # the last line
+            LAST_LINE_LEVELS[record.status],
+            f"finished: {record.status}" + (f": {detail}" if detail else ""),
+        )
+    return record
+
+
+def _locked_run(warehouse: Warehouse, options: RunOptions, record: RunRecord) -> None:
+    """The run under the warehouse's lock, recorded in the journal; any error
+    ends it as a failure: an expected one (PipelineError) with its one-line
+    cause, an unexpected one with its traceback too (on stderr and in the
+    record)."""
     history = RunHistory(warehouse.run_file(".runs.jsonl"))
     try:
         with run_lock(warehouse.run_file(".run.lock"), record.run_id):
             for abandoned in history.close_abandoned():
-                _log(record, f"run {abandoned.run_id} had died; its lock is reclaimed")
+                logger.warning(f"run {abandoned.run_id} had died; its lock is reclaimed")
             history.save(record)
             try:
                 _load_build_publish(warehouse, options, record, history)
-            except Exception as error:  # recorded, reported, and turned into exit code 2
-                record.finish("failure", _redact(f"{error}", warehouse, options.credentials))
+            except PipelineError as error:
+                record.finish(RunStatus.FAILURE, mask_credentials(str(error)))
+            except Exception as error:
+                logger.exception("the run stopped on an unexpected error")
+                cause = mask_credentials(f"{type(error).__name__}: {error}")
+                record.finish(RunStatus.FAILURE, cause, mask_credentials(format_exc()))
             history.save(record)
             if warehouse.keeps_run_history and not warehouse.run_history_in_build:
-                _write_history(history, warehouse, record)
+                _write_history(history, warehouse)
     except RunLockBusy as busy:
-        record.finish("busy", str(busy))
-    if record.status == "failure":
-        _log(record, send_failure_alert(record))
-    warnings = [p for results in record.dbt_results.values() for p in results["problems"]]
-    detail = record.error or "; ".join(warnings)
-    _log(record, f"finished: {record.status}" + (f": {detail}" if detail else ""))  # the last line
-    return record
+        record.finish(RunStatus.BUSY, str(busy))
 
 
 def _load_build_publish(
@@ -101,11 +127,11 @@ def _load_build_publish(
         # the build whose marker says what is already built from these raw tables
         reference = warehouse.published_slot() if warehouse.shares_raw_tables else slot.name
         loaded_before = newest_load(slot.warehouse)
-        _log(record, f"extract and load both sources into {warehouse.describe()}")
+        logger.info(f"extract and load {', '.join(SOURCES)} into {warehouse.describe()}")
         record.rows_loaded = load_sources(
             slot.warehouse, options.credentials, progress=sys.stdout.isatty()
         )
-    _log(record, f"loaded {sum(record.rows_loaded.values())} rows")
+    logger.info(f"loaded {sum(record.rows_loaded.values())} rows")
     with _timed(record, "checks"):
         stale = stale_sources(slot.warehouse, options.dbt_vars)
         record.dbt_results["freshness"] = {"problems": stale}
@@ -123,8 +149,8 @@ def _load_build_publish(
             builds.save(reference, replace(marker, built_through=newest_load(slot.warehouse)))
     if unchanged:
         record.dbt_results["build"] = {"problems": marker.problems}
-        record.finish("warning" if marker.problems or stale else "success")
-        _log(record, f"nothing changed since run {marker.run_id}: nothing to build or publish")
+        record.finish(RunStatus.WARNING if marker.problems or stale else RunStatus.SUCCESS)
+        logger.info(f"nothing changed since run {marker.run_id}: nothing to build or publish")
         return
     with _timed(record, "dbt"):
         _build(slot, builds, options, record, history)
@@ -148,7 +174,7 @@ def _load_build_publish(
         builds.save(published, built)
         _keep_dbt_state(warehouse, builds.target_dir(published) / "manifest.json")
     history.save(record)
-    _log(record, f"published {warehouse.describe()}")
+    logger.info(f"published {warehouse.describe()}")
 
 
 @contextmanager
@@ -174,7 +200,7 @@ def _build(
     # everything is built from scratch: a build without a known past (its
     # first, a lost folder, a warehouse of an older version) trusts no table
     arguments += [] if selection else ["--full-refresh"]
-    _log(record, f"dbt build: {'what changed' if selection else 'every model'}, and its tests")
+    logger.info(f"dbt build: {'what changed' if selection else 'every model'}, and its tests")
     built = run_dbt(
         arguments,
         slot.warehouse,
@@ -186,7 +212,7 @@ def _build(
     if built.failed:
         raise BuildFailed(f"dbt build failed, nothing was published: {built.cause()}")
     stale = record.dbt_results["freshness"]["problems"]
-    record.finish("warning" if built.warned or stale else "success")
+    record.finish(RunStatus.WARNING if built.warned or stale else RunStatus.SUCCESS)
     history.save(record)
 
 
@@ -197,13 +223,13 @@ def _unsynced_persons(build: Warehouse) -> int:
     return build.query(f"select count(*) from {table} where person_status = 'unsynced'")[1][0][0]
 
 
-def _write_history(history: RunHistory, warehouse: Warehouse, record: RunRecord) -> None:
+def _write_history(history: RunHistory, warehouse: Warehouse) -> None:
     """Copy the journal into ops.run_history, unless the warehouse is unreachable
     (the failure is then the run's own; the journal keeps the record)."""
     try:
         history.write_to(warehouse)
     except WarehouseError:
-        _log(record, f"ops.run_history not updated; the record is in {history.journal}")
+        logger.warning(f"ops.run_history not updated; the record is in {history.journal}")
 
 
 def _keep_dbt_state(warehouse: Warehouse, built: Path) -> None:
@@ -214,25 +240,6 @@ def _keep_dbt_state(warehouse: Warehouse, built: Path) -> None:
     state.mkdir(parents=True, exist_ok=True)
     manifest = warehouse.as_published(json.loads(built.read_text()))
     (state / "manifest.json").write_text(json.dumps(manifest))
-
-
-def _redact(text: str, warehouse: Warehouse, credentials: dict[str, str] | None) -> str:
-    """The text with every configured password masked (belt and braces)."""
-    text = warehouse.redact(text)
-    urls = [*(credentials or {}).values()]
-    urls += [dlt.secrets.get(f"sources.{name}.credentials") for name in SOURCES]
-    for url in filter(None, urls):
-        try:
-            text = PostgresUrl.parse(url).redact(text)
-        except UrlError:
-            continue  # an unreadable URL was reported as such, without its parts
-    return text
-
-
-def _log(record: RunRecord, message: str) -> None:
-    """One plain, timestamped line per step."""
-    stamp = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-    print(f"{stamp} run {record.run_id}: {message}", flush=True)
 
 
 def main() -> None:
@@ -253,12 +260,10 @@ def main() -> None:
         "--full-refresh", action="store_true", help="rebuild every model from the raw tables"
     )
     args = parser.parse_args()
-    try:
+    with command_line():
         warehouse = Warehouse.from_env()
-    except WarehouseError as error:
-        raise SystemExit(f"error: {error}") from None
     record = run(warehouse, RunOptions(args.as_of, args.vars, args.full_refresh))
-    sys.exit(EXIT_CODES[record.status])
+    sys.exit(record.status.exit_code)
 
 
 if __name__ == "__main__":

@@ -15,13 +15,14 @@ WAREHOUSE_POSTGRES_URL. Warnings (the demo's two ghosts) do not fail it.
 from __future__ import annotations
 
 import argparse
+import logging
 from dataclasses import replace
 from datetime import date
 
 from dlt_pipelines.backends import Warehouse
-from dlt_pipelines.exceptions import SourceError, WarehouseError
-from dlt_pipelines.run.history import RunRecord
-from dlt_pipelines.run.scheduled_run import EXIT_CODES, RunOptions, run
+from dlt_pipelines.logs import command_line
+from dlt_pipelines.run.history import RunRecord, RunStatus
+from dlt_pipelines.run.scheduled_run import RunOptions, run
 from dlt_pipelines.sources import sources_configured
 from scripts.demo import postgres_server
 from scripts.demo.generate import generate
@@ -29,17 +30,18 @@ from scripts.demo.seed_profile import OBSERVED_AT, seed_tables
 from scripts.demo.source_databases import source_urls, sources_exist
 
 DEMO_AS_OF = OBSERVED_AT.date()
+logger = logging.getLogger(__name__)
 
 
 def build(warehouse: Warehouse, options: RunOptions) -> RunRecord:
     """One run on the configured sources, or on the demo sources if none are."""
     if sources_configured():
-        print("Extracting the configured source databases.")
+        logger.info("Extracting the configured source databases.")
         return run(warehouse, options)
-    print("No sources configured (SOURCES__CHEMLINK__CREDENTIALS, ...): building the demo.")
+    logger.info("No sources configured (SOURCES__CHEMLINK__CREDENTIALS, ...): building the demo.")
     with postgres_server.running() as server_url:
         if not sources_exist(server_url):
-            print("Generating the demo source databases (seed profile)...")
+            logger.info("Generating the demo source databases (seed profile)...")
             generate(server_url, seed_tables())
         urls = source_urls(server_url)
         demo = {"chemlink": urls.chemlink, "engagement": urls.engagement}
@@ -58,15 +60,13 @@ def main() -> None:
         "--full-refresh", action="store_true", help="rebuild every model from the raw tables"
     )
     args = parser.parse_args()
-    try:
+    with command_line():
         warehouse = Warehouse.from_env()
         record = build(warehouse, RunOptions(args.as_of, full_refresh=args.full_refresh))
-    except (SourceError, WarehouseError) as error:
-        raise SystemExit(f"error: {error}") from None
-    if record.status in ("failure", "busy"):
-        raise SystemExit(EXIT_CODES[record.status])
-    print(f"\nWarehouse ready ({record.status}): {warehouse.describe()}")
-    print('Query it:  make query SQL="select * from marts.growth_rate_monthly"')
+    if record.status in (RunStatus.FAILURE, RunStatus.BUSY):
+        raise SystemExit(record.status.exit_code)
+    logger.info(f"Warehouse ready ({record.status}): {warehouse.describe()}")
+    logger.info('Query it:  make query SQL="select * from marts.growth_rate_monthly"')
 
 
 if __name__ == "__main__":

@@ -17,6 +17,7 @@ import json
 from pathlib import Path
 
 from dlt_pipelines.backends import Warehouse
+from dlt_pipelines.logs import command_line
 from dlt_pipelines.run.dbt import PROJECT_DIR, DbtOutcome
 from scripts.tools.dev_dbt import dev_dbt
 
@@ -51,7 +52,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--project-dir", type=Path, default=PROJECT_DIR, help="the dbt project")
     args = parser.parse_args()
-    outcome = check_changes(Warehouse.from_env(), args.project_dir)
+    with command_line():
+        outcome = check_changes(Warehouse.from_env(), args.project_dir)
     print(summary(outcome))
     print(json.dumps(dict(outcome.statuses)))
     raise SystemExit(outcome.exit_code)

@@ -23,14 +23,16 @@ from datetime import date
 from pathlib import Path
 
 from dlt_pipelines.backends import Warehouse
+from dlt_pipelines.logs import command_line
 from dlt_pipelines.run.dbt import PROJECT_DIR, DbtOutcome, run_dbt
-from dlt_pipelines.run.history import RunHistory
+from dlt_pipelines.run.history import RunHistory, RunStatus
 
 
 def last_published_as_of(published: Warehouse) -> date | None:
     """The as-of date of the last successful run."""
     runs = RunHistory(published.run_file(".runs.jsonl")).records()
-    done = [run for run in runs if run.status in ("success", "warning") and run.as_of_date]
+    published_runs = (RunStatus.SUCCESS, RunStatus.WARNING)
+    done = [run for run in runs if run.status in published_runs and run.as_of_date]
     return date.fromisoformat(done[-1].as_of_date) if done else None
 
 
@@ -62,8 +64,9 @@ def main() -> None:
     parser.add_argument("--as-of", type=date.fromisoformat, help="report date (YYYY-MM-DD)")
     parser.add_argument("dbt_arguments", nargs="+", help="what to pass to dbt, after --")
     args = parser.parse_args()
-    published = Warehouse.from_env()
-    development, outcome = dev_dbt(published, args.dbt_arguments, args.as_of)
+    with command_line():
+        published = Warehouse.from_env()
+        development, outcome = dev_dbt(published, args.dbt_arguments, args.as_of)
     print(f"\ndbt worked on the development copy: {development.describe()}")
     print(f"(the published warehouse, {published.describe()}, is unchanged)")
     sys.exit(outcome.exit_code)

@@ -31,6 +31,7 @@ from pathlib import Path
 
 from dlt_pipelines.backends import Warehouse
 from dlt_pipelines.exceptions import WarehouseError
+from dlt_pipelines.logs import command_line
 from dlt_pipelines.run.builds import Builds
 from dlt_pipelines.run.dbt import PROJECT_DIR, run_dbt
 
@@ -257,7 +258,8 @@ def main() -> None:
     parser.add_argument("command", choices=["list", "query", "check"])
     parser.add_argument("--as-of", type=date.fromisoformat, help="default: the published build's")
     args, rest = parser.parse_known_args()
-    layer = SemanticLayer.prepare(Warehouse.from_env(), args.as_of)
+    with command_line():
+        layer = SemanticLayer.prepare(Warehouse.from_env(), args.as_of)
     if args.command == "list":
         list_metrics(layer)
     elif args.command == "query":

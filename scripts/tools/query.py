@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 
 from dlt_pipelines.backends import Warehouse
+from dlt_pipelines.logs import command_line
 
 
 def format_table(columns: list[str], rows: list[tuple]) -> str:
@@ -28,7 +29,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("sql", help="the query")
     args = parser.parse_args()
-    columns, rows = Warehouse.from_env().query(args.sql)
+    with command_line():
+        columns, rows = Warehouse.from_env().query(args.sql)
     print(format_table(columns, rows))
     print(f"({len(rows)} rows)")
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -13,7 +14,9 @@ from dlt_pipelines import REPO_ROOT
 from dlt_pipelines.backends import Warehouse
 from dlt_pipelines.exceptions import SourceError
 from dlt_pipelines.run.load import load_sources
-from tests.helpers import credentials, execute, rows
+from tests.helpers import credentials, execute, rows, scheduled_run
+
+JSON_ERROR = "Expecting property name enclosed in double quotes: line 1 column 2 (char 1)"
 
 
 @pytest.fixture
@@ -73,3 +76,43 @@ def test_locked_duckdb_file_is_reported(loaded):
     assert result.returncode == 1
     assert f"the DuckDB warehouse {warehouse.path} is in use" in result.stderr
     assert "nothing was changed" in result.stderr
+
+
+def query_command(warehouse: Warehouse, sql: str) -> subprocess.CompletedProcess:
+    """`make query SQL=...`'s command."""
+    return subprocess.run(
+        [sys.executable, "-m", "scripts.tools.query", sql],
+        env=os.environ | warehouse.env(),
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+    )
+
+
+def test_an_analysts_mistakes_in_make_query_read_as_one_line(published):
+    typo = query_command(published, "select * from marts.nope")
+    assert (typo.returncode, typo.stdout) == (1, "")
+    assert typo.stderr.startswith("error: Catalog Error: Table with name nope does not exist!")
+    assert len(typo.stderr.splitlines()) == 1
+    write = query_command(published, "delete from marts.dau")
+    assert write.returncode == 1
+    assert write.stderr.splitlines() == [
+        'error: make query is read-only: build models with make dbt ARGS="build --select '
+        '<model>" (on a development copy), load with make run; DELETE is no query'
+    ]
+    assert rows(published, "select count(*) from marts.dau") == [(30,)]
+
+
+def test_an_unexpected_error_leaves_its_traceback_on_stderr_and_in_the_journal(published, sources):
+    for marker in published.run_file(".builds").glob("*/marker.json"):
+        marker.write_text("{")  # half written: no expected error covers it
+    run = scheduled_run(published, sources)
+    assert run.returncode == 2
+    assert "Traceback (most recent call last):" in run.stderr
+    assert run.stderr.strip().endswith("json.decoder.JSONDecodeError: " + JSON_ERROR)
+    last = run.stdout.strip().splitlines()[-1]
+    assert last.endswith(f"ERROR: finished: failure: JSONDecodeError: {JSON_ERROR}")
+    record = json.loads(published.run_file(".runs.jsonl").read_text().splitlines()[-1])
+    assert record["status"] == "failure"
+    assert record["traceback"].startswith("Traceback (most recent call last):")
+    assert "in marker" in record["traceback"]  # where it was raised: builds.py's Builds.marker
