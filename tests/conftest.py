@@ -35,6 +35,7 @@ from scripts.demo.postgres_server import start, stop
 from scripts.demo.random_profile import random_tables
 from scripts.demo.seed_profile import seed_tables
 from scripts.demo.source_databases import SourceUrls
+from scripts.demo.spark_cluster import SparkCluster
 from tests.helpers import (
     assert_built,
     clone_sources,
@@ -44,6 +45,7 @@ from tests.helpers import (
     run_build,
     scheduled_run,
 )
+from tests.spark.conftest import free_port, spark_ready
 
 # the workers share the servers: the databases and roles a worker makes carry its name
 WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
@@ -56,7 +58,7 @@ FOREIGN_TIME_ZONES = {"TZ": "Asia/Tokyo", "PGTZ": "America/Los_Angeles"}
 # the tests that use the fixture run on one worker, which builds it once;
 # the groups go to the workers in this order, the longest first
 WORKER_GROUPS = (
-    ("cluster", "spark"),  # tests/spark: one Spark cluster (about half the suite's time)
+    ("cluster", "spark"),  # the Spark tests: one Spark cluster (about half the suite's time)
     ("random_warehouses", "random"),
     ("seed_sources", "seed"),
     ("manifest", "seed"),  # dbt's parse, of tests/e2e/test_analyst_workflow.py
@@ -255,6 +257,24 @@ def runs_made(warehouse: Warehouse, sources: SourceUrls) -> Warehouse:
         run = scheduled_run(warehouse, sources, *arguments)
         assert run.returncode == 1, run.stdout[-3000:]  # published; the profile has ghosts
     return warehouse
+
+
+@pytest.fixture(scope="session")
+def cluster(tmp_path_factory):
+    """The session's Spark cluster: master, two workers, Thrift server (its
+    tests run on one worker: WORKER_GROUPS). The test that stops it is
+    marked `stops_the_cluster`, and runs after the others. Skipped, saying
+    why, without Spark's extras or Java."""
+    spark_ready()
+    started = SparkCluster(
+        tmp_path_factory.mktemp("spark"),
+        master_port=free_port(),
+        master_ui_port=free_port(),
+        thrift_port=free_port(),
+    )
+    started.up()
+    yield started
+    started.down()
 
 
 @pytest.fixture(autouse=True)
