@@ -14,6 +14,7 @@ from dlt_pipelines.backends import Warehouse
 from dlt_pipelines.backends.duckdb import DuckDBWarehouse
 from dlt_pipelines.backends.postgres import PostgresWarehouse
 from dlt_pipelines.postgres_url import PostgresUrl
+from dlt_pipelines.sources import TABLES
 from scripts.bench.live_metrics import METRIC_SOURCES
 from scripts.demo.source_databases import SourceUrls
 
@@ -207,25 +208,14 @@ def as_role(url: str, user: str, password: str) -> str:
     return PostgresUrl.parse(url).with_login(user, password).uri()
 
 
-def credentials(sources: SourceUrls) -> dict[str, str]:
-    """The {source: URL} mapping load_sources takes."""
-    return {"chemlink": sources.chemlink, "engagement": sources.engagement}
-
-
-SOURCE_TABLES = {
-    "chemlink": ("persons", "view_access", "query_votes", "collections", "query_embeddings"),
-    "engagement": ("posts", "comments", "mentions", "reports", "groups", "group_members"),
-}
-
-
 def source_counts(sources: SourceUrls) -> dict[str, int]:
     """Rows per source table, named as their raw tables ('raw_chemlink.persons')."""
     return {
         f"raw_{source}.{table}": source_rows(
             getattr(sources, source), f"select count(*) from {table}"
         )[0][0]
-        for source, tables in SOURCE_TABLES.items()
-        for table in tables
+        for source, tables in TABLES.items()
+        for table in (table.name for table in tables)
     }
 
 

@@ -44,8 +44,8 @@ def build(warehouse: Warehouse, options: RunOptions) -> RunRecord:
             logger.info("Generating the demo source databases (seed profile)...")
             generate(server_url, seed_tables())
         urls = source_urls(server_url)
-        demo = {"chemlink": urls.chemlink, "engagement": urls.engagement}
-        return run(warehouse, replace(options, as_of=options.as_of or DEMO_AS_OF, credentials=demo))
+        demo = replace(options, as_of=options.as_of or DEMO_AS_OF, credentials=urls.by_source())
+        return run(warehouse, demo)
 
 
 def main() -> None:

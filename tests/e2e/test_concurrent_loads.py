@@ -10,7 +10,7 @@ import sys
 
 from dlt_pipelines.backends.duckdb import DuckDBWarehouse
 from dlt_pipelines.run.load import load_sources
-from tests.helpers import credentials, rows
+from tests.helpers import rows
 
 ATTEMPTS = 12
 
@@ -23,9 +23,9 @@ def test_first_loads_never_collide_on_a_busy_machine(seed_sources, tmp_path):
     try:
         for attempt in range(ATTEMPTS):
             warehouse = DuckDBWarehouse(tmp_path / str(attempt) / "warehouse.duckdb")
-            loaded = load_sources(warehouse, credentials(seed_sources))  # into a fresh file
+            loaded = load_sources(warehouse, seed_sources.by_source())  # into a fresh file
             assert (loaded["chemlink.persons"], loaded["engagement.posts"]) == (2105, 312)
-        reloaded = load_sources(warehouse, credentials(seed_sources))  # into an existing one
+        reloaded = load_sources(warehouse, seed_sources.by_source())  # into an existing one
     finally:
         for process in busy:
             process.kill()

@@ -24,7 +24,7 @@ from scripts.demo.postgres_server import LocalPostgres
 from scripts.demo.random_profile import random_tables
 from scripts.demo.source_databases import SourceUrls
 from tests.conftest import OLDEST_POSTGRES
-from tests.helpers import credentials, execute, rows, scheduled_run
+from tests.helpers import execute, rows, scheduled_run
 
 WARNING, FAILURE = 1, 2
 # RFC 3986's reserved characters, the percent sign and a space
@@ -143,7 +143,7 @@ def test_a_wrong_certificate_authority_is_refused_naming_the_cause(tls_server):
     assert "WAREHOUSE_POSTGRES_URL" in last_line
     # each component on its own refuses it too: dlt's loader, dbt
     with pytest.raises(Exception, match="certificate verify failed"):
-        load_sources(untrusted, credentials(sources))
+        load_sources(untrusted, sources.by_source())
     dbt = run_dbt(["run", "--select", "new_users_monthly"], untrusted)
     assert dbt.failed
     assert "certificate verify failed" in dbt.cause()

@@ -12,7 +12,6 @@ from dlt_pipelines.run.dbt import run_dbt
 from dlt_pipelines.run.load import load_sources
 from tests.helpers import (
     copy_warehouse,
-    credentials,
     execute,
     mart,
     raw_counts,
@@ -114,9 +113,9 @@ def test_post_by_a_person_not_loaded_yet_is_not_an_orphan(sources, published):
         )[0][0]
         return status, in_orphans, stored
 
-    load_sources(published, credentials(sources), only=("engagement",))
+    load_sources(published, sources.by_source(), only=("engagement",))
     assert newcomer_state() == ([("unsynced",)], [], 0)  # ChemLink not loaded since
-    load_sources(published, credentials(sources), only=("chemlink",))
+    load_sources(published, sources.by_source(), only=("chemlink",))
     assert newcomer_state() == ([("live",)], [], 0)
 
 

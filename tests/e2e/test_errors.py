@@ -14,7 +14,7 @@ from dlt_pipelines import REPO_ROOT
 from dlt_pipelines.backends import Warehouse
 from dlt_pipelines.exceptions import SourceError
 from dlt_pipelines.run.load import load_sources
-from tests.helpers import credentials, execute, rows, scheduled_run
+from tests.helpers import execute, rows, scheduled_run
 
 JSON_ERROR = "Expecting property name enclosed in double quotes: line 1 column 2 (char 1)"
 
@@ -22,7 +22,7 @@ JSON_ERROR = "Expecting property name enclosed in double quotes: line 1 column 2
 @pytest.fixture
 def loaded(sources, duckdb_warehouse):
     """Small random sources, loaded once into a DuckDB warehouse."""
-    load_sources(duckdb_warehouse, credentials(sources))
+    load_sources(duckdb_warehouse, sources.by_source())
     return sources, duckdb_warehouse
 
 
@@ -51,7 +51,7 @@ def test_missing_table_is_named_before_anything_loads(loaded):
     sources, warehouse = loaded
     execute(sources.engagement, "drop table group_members")
     with pytest.raises(SourceError, match="table group_members is missing"):
-        load_sources(warehouse, credentials(sources))
+        load_sources(warehouse, sources.by_source())
 
 
 def test_renamed_cursor_column_is_named(loaded):
@@ -59,7 +59,7 @@ def test_renamed_cursor_column_is_named(loaded):
     before = persons_in(warehouse)
     execute(sources.chemlink, "alter table persons rename column updated_at to modified_at")
     with pytest.raises(SourceError, match=r"column persons\.updated_at is missing"):
-        load_sources(warehouse, credentials(sources))
+        load_sources(warehouse, sources.by_source())
     assert persons_in(warehouse) == before
 
 

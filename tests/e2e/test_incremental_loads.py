@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 from dlt_pipelines.postgres_url import PostgresUrl
 from dlt_pipelines.run.load import load_sources
-from tests.helpers import credentials, execute, rows, scheduled_run
+from tests.helpers import execute, rows, scheduled_run
 
 
 def test_second_run_without_source_changes_changes_nothing(sources, published):
@@ -21,7 +21,7 @@ def test_second_run_without_source_changes_changes_nothing(sources, published):
 
 
 def test_changes_between_runs_arrive_exactly_once(sources, duckdb_warehouse):
-    load_sources(duckdb_warehouse, credentials(sources))
+    load_sources(duckdb_warehouse, sources.by_source())
     now = datetime.now(UTC).isoformat()
     execute(
         sources.engagement,
@@ -45,7 +45,7 @@ def test_changes_between_runs_arrive_exactly_once(sources, duckdb_warehouse):
         for table in ("posts", "reports", "mentions")
     }
 
-    loaded = load_sources(duckdb_warehouse, credentials(sources))
+    loaded = load_sources(duckdb_warehouse, sources.by_source())
 
     count = lambda table: rows(duckdb_warehouse, f"select count(*) from {table}")[0][0]  # noqa: E731
     assert count("raw_engagement.posts") == first_counts["posts"]
@@ -61,7 +61,7 @@ def test_changes_between_runs_arrive_exactly_once(sources, duckdb_warehouse):
 def test_transaction_committing_after_a_run_passed_its_timestamp_is_loaded(
     sources, duckdb_warehouse
 ):
-    load_sources(duckdb_warehouse, credentials(sources))
+    load_sources(duckdb_warehouse, sources.by_source())
     insert = (
         "insert into comments (id, post_id, person_id, content, created_at, updated_at)"
         " select gen_random_uuid(), id, person_id, '{content}', now(), now()"
@@ -70,11 +70,11 @@ def test_transaction_committing_after_a_run_passed_its_timestamp_is_loaded(
     late = PostgresUrl.parse(sources.engagement).connect()  # stamps now() at its start...
     late.cursor().execute(insert.format(content="late"))
     execute(sources.engagement, insert.format(content="on time"))  # a later stamp
-    load_sources(duckdb_warehouse, credentials(sources))  # passes both stamps
+    load_sources(duckdb_warehouse, sources.by_source())  # passes both stamps
     late.commit()  # ...and commits only now, behind the run's high-water mark
     late.close()
     count = "select content, count(*) from raw_engagement.comments where content in"
     count += " ('late', 'on time') group by 1 order by 1"
     assert rows(duckdb_warehouse, count) == [("on time", 1)]
-    load_sources(duckdb_warehouse, credentials(sources))
+    load_sources(duckdb_warehouse, sources.by_source())
     assert rows(duckdb_warehouse, count) == [("late", 1), ("on time", 1)]
