@@ -92,7 +92,7 @@ test: lint-check browser postgres15 java $(SPARK_INSTALLED) ## lint, then every 
 test-fast: $(INSTALLED) ## the fast tier only: pure logic, no database (seconds)
 	$(BIN)/pytest tests/unit
 
-bench: $(INSTALLED) ## the benchmark (about an hour at SCALE=2500): make bench SCALE=2500
+bench: $(INSTALLED) ## the benchmark (50 minutes at SCALE=1250, docs/performance.md): make bench SCALE=1250
 	@test -n "$(SCALE)" || (echo "usage: make bench SCALE=2500  (posts has 2000 rows per unit of scale)" >&2; exit 2)
 	$(BIN)/python -m scripts.bench.benchmark --scale $(SCALE) $(BENCH_ARGS)
 

@@ -11,6 +11,7 @@ from dlt_pipelines import REPO_ROOT
 from dlt_pipelines.sources import SOURCES, TABLES
 from dlt_pipelines.sources.contract import STAGING_DIR, columns_models_read
 from dlt_pipelines.sources.key_findings import FINDINGS
+from scripts.bench.benchmark import NEW_ROWS
 
 DLT_TABLES = (FINDINGS, "_dlt_loads")  # dlt's own and the key comparison's, per source
 SUMMARIZED = REPO_ROOT / "warehouse/models/intermediate/int_source_rows_summarized.sql"
@@ -55,3 +56,7 @@ def test_the_demo_databases_create_every_table():
         schema = (REPO_ROOT / "scripts/demo/sql" / f"{source}.sql").read_text()
         created = set(re.findall(r"create table (\w+)", schema, re.IGNORECASE))
         assert {(source, table) for table in created} == {t for t in PIPELINE if t[0] == source}
+
+
+def test_the_benchmark_knows_how_to_insert_into_every_table():
+    assert set(NEW_ROWS) == {table for _, table in PIPELINE}
