@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
+from dlt_pipelines import REPO_ROOT
 from dlt_pipelines.backends import Warehouse
 from dlt_pipelines.backends.spark import SparkWarehouse
 from dlt_pipelines.exceptions import WarehouseError
@@ -51,3 +54,19 @@ def test_the_spark_target_reads_its_three_variables_and_hands_them_to_dbt():
         "WAREHOUSE_SPARK_HOST": "spark-thrift.internal",
         "WAREHOUSE_SPARK_PORT": "10000",
     }
+
+
+def test_a_duckdb_run_imports_neither_the_spark_backend_nor_pyhive():
+    probe = (
+        "import sys; from dlt_pipelines.backends import Warehouse; "
+        "Warehouse.from_env({}).describe(); "
+        "print(*sorted(m for m in sys.modules if m.startswith(('pyhive', 'dlt_pipelines.back'))))"
+    )
+    imported = subprocess.run(
+        [sys.executable, "-c", probe], cwd=REPO_ROOT, capture_output=True, text=True, check=True
+    )
+    assert imported.stdout.split() == [
+        "dlt_pipelines.backends",
+        "dlt_pipelines.backends.base",
+        "dlt_pipelines.backends.duckdb",
+    ]
