@@ -95,7 +95,10 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 
 def _group(item: pytest.Item) -> str | None:
-    """The worker group of the first fixture in WORKER_GROUPS the test uses."""
+    """The worker group of the first fixture in WORKER_GROUPS the test uses
+    (a test marked `spark` uses the cluster, if only through a parameter)."""
+    if item.get_closest_marker("spark"):
+        return "spark"
     uses = set(item.fixturenames)
     return next((group for fixture, group in WORKER_GROUPS if fixture in uses), None)
 

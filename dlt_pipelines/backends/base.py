@@ -190,9 +190,10 @@ class Warehouse(ABC):
         """What dbt's profile (warehouse/profiles.yml) reads."""
         return self.env()
 
-    def dbt_workdir(self) -> Path:
-        """The folder dbt runs in."""
-        return REPO_ROOT
+    def dbt_process(self) -> tuple[dict[str, str], Path]:
+        """The environment (dbt_env()) and the folder a dbt process of the
+        project runs with."""
+        return self.dbt_env(), REPO_ROOT
 
     def dbt_vars(self) -> dict[str, str]:
         """dbt vars that point dbt at this warehouse's schemas."""

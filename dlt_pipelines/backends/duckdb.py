@@ -111,15 +111,11 @@ class DuckDBWarehouse(Warehouse):
         if self.path.exists():
             super().prepare_load()
 
-    def dbt_env(self) -> dict[str, str]:
-        """The file named from its own folder (dbt_workdir): dbt parses the
-        whole project anew when a connection detail changes, and this one
-        then stays the same for both builds and for a copy elsewhere."""
-        return self.env() | {"WAREHOUSE_DUCKDB_PATH": self.path.name}
-
-    def dbt_workdir(self) -> Path:
-        """The file's folder."""
-        return self.path.parent
+    def dbt_process(self) -> tuple[dict[str, str], Path]:
+        """dbt runs in the file's folder and names the file from there: dbt
+        parses the whole project anew when a connection detail changes, and
+        this one then stays the same for both builds and for a copy elsewhere."""
+        return self.dbt_env() | {"WAREHOUSE_DUCKDB_PATH": self.path.name}, self.path.parent
 
     def standby(self) -> Slot:
         """The slot that is not published, made writable if a reader holds it."""

@@ -83,7 +83,8 @@ def run_dbt(
         command += ["--log-format", "json"]
     results = target_dir / RESULT_FILES.get(arguments[0], "run_results.json")
     results.unlink(missing_ok=True)
-    env, cwd = os.environ | warehouse.dbt_env(), warehouse.dbt_workdir()
+    env, cwd = warehouse.dbt_process()
+    env = os.environ | env
     with subprocess.Popen(
         command, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
     ) as dbt:

@@ -120,7 +120,7 @@ def _load_build_publish(
     warehouse: Warehouse, options: RunOptions, record: RunRecord, history: RunHistory
 ) -> None:
     """Load into the standby build; unless nothing changed, build it, test it
-    and publish it (publish.py, builds.py)."""
+    and publish it (the backend publishes; builds.py says what to build)."""
     builds = Builds(warehouse.run_file(".builds"))
     with _timed(record, "load"):
         slot = warehouse.standby()

@@ -1,8 +1,8 @@
 """Metrics by name (warehouse/models/semantic/, scripts/tools/metrics.py):
 every metric agrees row by row with the marts its meta.agrees_with names, on
 the seed profile and on the random profile in DuckDB and in PostgreSQL 15
-and 18; a mart that drifts from its metric is caught; the README's queries
-print the numbers it documents."""
+and 18; a mart that drifts from its metric is caught; the queries of
+docs/bi-and-metrics.md print the numbers it documents."""
 
 from __future__ import annotations
 
@@ -63,7 +63,7 @@ def test_a_mart_that_drifts_from_its_metric_is_caught(seed_warehouse, tmp_path):
     assert checked.stdout.splitlines()[-1].endswith(": 1 rows differ")
 
 
-def test_the_readme_queries_print_the_documented_numbers(seed_warehouse):
+def test_the_queries_of_the_docs_print_the_numbers_they_show(seed_warehouse):
     by_type = metrics_tool(
         seed_warehouse, "query", "--metrics", "new_users",
         "--group-by", "metric_time__month,person__account_type", "--start-time", "2025-10-01",
