@@ -104,7 +104,7 @@ def _echo_and_find_error(lines) -> str:
             error.append(text.strip())
         elif "Encountered an error:" in text:
             error = [text.split("Encountered an error:", 1)[1].strip()]
-    return " ".join(filter(None, error or []))
+    return " ".join(" ".join(error or []).split())
 
 
 def _message(line: str) -> str:

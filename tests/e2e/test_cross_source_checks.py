@@ -3,6 +3,7 @@ real PostgreSQL sources and a DuckDB warehouse."""
 
 from __future__ import annotations
 
+import json
 import uuid
 from datetime import UTC, datetime
 
@@ -48,8 +49,13 @@ def test_hard_deleted_person_turns_their_posts_into_orphans(sources, published):
     counts_before = raw_counts(published)
 
     execute(sources.chemlink, f"delete from persons where id = {person_id}")
-    run = scheduled_run(published, sources)
+    run = scheduled_run(published, sources, LOG_FORMAT="json")  # for a log shipper
     assert run.returncode == 1, run.stdout[-3000:]  # published; the profile has ghosts
+    lines = [json.loads(line) for line in run.stdout.splitlines()]  # each one JSON object
+    assert sum("info" in line for line in lines) > 100  # dbt's own, --log-format json
+    assert {line["run_id"] for line in lines if "run_id" in line} == {lines[-1]["run_id"]}
+    assert lines[-1]["level"] == "WARNING"
+    assert lines[-1]["message"].startswith("finished: warning: warn: has_live_chemlink_person")
 
     new_orphans = set(mart(published, "cross_source_orphans")) - orphans_before
     assert orphans_before <= set(mart(published, "cross_source_orphans"))

@@ -25,6 +25,31 @@ def test_the_error_dbt_ends_with_becomes_one_line(capsys):
     assert capsys.readouterr().out == CONNECTION_FAILURE  # dbt's output still shows
 
 
+# the same failure with --log-format json (LOG_FORMAT=json), as dbt 1.11 writes it
+JSON_FAILURE = [
+    json.dumps({"info": {"level": "info", "msg": "Concurrency: 2 threads (target='postgres')"}}),
+    json.dumps(
+        {
+            "data": {"exc": "Database Error"},
+            "info": {
+                "level": "error",
+                "msg": "Encountered an error:\nDatabase Error\n  connection to server at"
+                ' "127.0.0.1", port 9 failed: Connection refused\n  \tIs the server running'
+                " on that host and accepting TCP/IP connections?\n  ",
+                "name": "MainEncounteredError",
+            },
+        }
+    ),
+]
+
+
+def test_the_error_of_dbts_json_lines_becomes_the_same_line(capsys):
+    error = _echo_and_find_error(line + "\n" for line in JSON_FAILURE)
+    assert error == _echo_and_find_error(CONNECTION_FAILURE.splitlines(keepends=True))
+    printed = capsys.readouterr().out.splitlines()
+    assert [json.loads(line)["info"]["level"] for line in printed[:2]] == ["info", "error"]
+
+
 def test_results_count_statuses_and_name_what_did_not_pass(tmp_path):
     results = tmp_path / "run_results.json"
     results.write_text(

@@ -12,6 +12,8 @@ from dlt_pipelines import REPO_ROOT
 from dlt_pipelines.backends import Warehouse
 from dlt_pipelines.backends.spark import SparkWarehouse
 from dlt_pipelines.exceptions import WarehouseError
+from scripts.tools.dev_dbt import dev_dbt
+from scripts.tools.metrics import SemanticLayer
 
 
 def test_a_relative_lake_folder_is_the_repositorys_and_spark_reads_it_as_a_file_path():
@@ -70,3 +72,11 @@ def test_a_duckdb_run_imports_neither_the_spark_backend_nor_pyhive():
         "dlt_pipelines.backends.base",
         "dlt_pipelines.backends.duckdb",
     ]
+
+
+def test_make_dbt_make_changed_and_make_metric_refuse_spark_naming_what_to_use(tmp_path):
+    spark = SparkWarehouse.at("data/lake", "127.0.0.1", "1", tmp_path)  # nobody listens
+    with pytest.raises(WarehouseError, match="no development copy: run `make dbt` and `make"):
+        dev_dbt(spark, ["build"])  # make dbt, and make changed through it
+    with pytest.raises(WarehouseError, match=r"no adapter for a Spark .*: read the marts with"):
+        SemanticLayer.prepare(spark)  # make metric
