@@ -12,7 +12,7 @@ from dlt_pipelines.backends.duckdb import DuckDBWarehouse
 from dlt_pipelines.run.load import load_sources
 from tests.helpers import rows
 
-ATTEMPTS = 6
+ATTEMPTS = 5
 
 
 def test_first_loads_never_collide_on_a_busy_machine(seed_sources, tmp_path):
