@@ -37,6 +37,7 @@ BACKENDS = {
     "spark": "dlt_pipelines.backends.spark:SparkWarehouse",
 }
 RAW_SCHEMAS = tuple(f"raw_{name}" for name in SOURCES)
+LEADING_NOISE = re.compile(r"^(?:\s+|--[^\n]*|/\*.*?\*/|\()*", re.DOTALL)  # before the verb
 READING_STATEMENTS = ("select", "with", "show", "describe", "desc", "explain", "values", "table")
 READ_ONLY = (
     "make query is read-only: build models with make dbt "
@@ -114,7 +115,8 @@ class Warehouse(ABC):
         engine's message, in one line, if the engine refuses it. A statement
         that is no query is refused before it is sent (Spark has no
         read-only session to refuse it)."""
-        verb = sql.split(None, 1)[0].lower() if sql.strip() else ""
+        verb = LEADING_NOISE.sub("", sql).split(None, 1)[:1]
+        verb = verb[0].lower() if verb else ""
         if verb not in READING_STATEMENTS:
             raise QueryError(f"{READ_ONLY}; {verb.upper() or 'an empty statement'} is no query")
         try:

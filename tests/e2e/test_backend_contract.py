@@ -66,6 +66,7 @@ def test_every_engine_keeps_the_backend_contract(engine, tmp_path):
         ["create schema if not exists contract", "create table contract.numbers as select 1 as n"]
     )
     assert warehouse.query("select n from contract.numbers") == (["n"], [(1,)])
+    assert warehouse.query("-- a note\n(select n from contract.numbers)")[1] == [(1,)]
     assert warehouse.has_table("contract", "numbers")
     assert not warehouse.has_table("contract", "nope")
     assert not warehouse.has_table("nowhere", "numbers")
