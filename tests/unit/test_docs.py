@@ -25,7 +25,7 @@ GENERATED = (
 IGNORED_NAMES = ("secrets.toml",)
 SKIPPED_FOLDERS = {".git", ".venv", "data", "artifacts", "target", "logs", "__pycache__"}
 PATH_LIKE = re.compile(r"^[\w.][\w./-]*(\.(py|sql|yml|yaml|md|toml|lock|in|j2|cfg)|/)$")
-CODE_SPAN = re.compile(r"`([^`\n]+)`")
+CODE_SPAN = re.compile(r"`([^`]+)`")  # a span may break across lines
 LINK = re.compile(r"\]\(([^)#\s]+)(?:#[^)]*)?\)")
 MAKE = re.compile(r"\bmake ([a-z][a-z0-9-]*)")
 FENCED = re.compile(r"^```[^\n]*\n(.*?)^```", re.MULTILINE | re.DOTALL)
@@ -63,7 +63,8 @@ def exists(name: str, doc: Path) -> bool:
 def named_paths(doc: Path) -> set[str]:
     """The repository paths a doc names: in code spans and link targets."""
     text = doc.read_text()
-    candidates = {*CODE_SPAN.findall(text), *LINK.findall(text)}
+    prose = FENCED.sub("", text)  # a fence's backticks pair with no span
+    candidates = {*CODE_SPAN.findall(prose), *LINK.findall(prose)}
     return {
         name
         for name in candidates
@@ -89,7 +90,7 @@ def test_every_path_a_doc_names_exists(doc):
 @pytest.mark.parametrize("doc", DOCS, ids=lambda doc: str(doc.relative_to(REPO_ROOT)))
 def test_every_make_target_a_doc_names_exists(doc):
     text = doc.read_text()
-    code = [*CODE_SPAN.findall(text), *FENCED.findall(text)]  # commands, not prose
+    code = [*CODE_SPAN.findall(FENCED.sub("", text)), *FENCED.findall(text)]  # not prose
     named = {target for snippet in code for target in MAKE.findall(snippet)}
     assert sorted(named - make_targets()) == []
 
