@@ -5,8 +5,10 @@
   comparison that finds hard deletes, and the contract check.
 - `run/`: the scheduled run (`python -m dlt_pipelines.run`): load, dbt
   build, publish, the run lock, the run history, alerts.
-- `warehouse.py` (where the warehouse is), `postgres_url.py` (how every
-  component reads a connection URL), `exceptions.py`: shared by both.
+- `backends/`: the warehouse, one backend per engine (DuckDB, PostgreSQL,
+  Spark), picked from WAREHOUSE_TARGET.
+- `postgres_url.py` (how every component reads a connection URL),
+  `logs.py` (the log's lines), `exceptions.py`: shared by all.
 
 dlt reads its settings from `dlt_pipelines/.dlt/` (config.toml, and the
 ignored secrets.toml) wherever the process was started.

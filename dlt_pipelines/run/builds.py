@@ -1,5 +1,5 @@
-"""What each of the two builds (publish.py) was built from, and so what a
-run must build.
+"""What each of the two builds (the backends' standby and published ones)
+was built from, and so what a run must build.
 
 Beside the warehouse, `<warehouse>.builds/<build>/` keeps, per build:
 `marker.json` (the newest dlt load it includes, its as-of date and dbt vars,

@@ -2,7 +2,7 @@
 
     python -m dlt_pipelines.run [--as-of YYYY-MM-DD] [--vars '{orphan_test_severity: error}']
 
-For cron, a systemd timer or CI (README, "Running in production"). One run
+For cron, a systemd timer or CI (docs/operations.md). One run
 at a time per warehouse: a run that finds another one holding the lock does
 not start, and says which run holds it. The run loads and builds apart from
 what readers see and publishes only a build whose dbt tests passed (the

@@ -4,7 +4,7 @@
 
 Generates the random profile at the scale (and at a half and a quarter of it,
 for the scaling lines) into a real PostgreSQL reached over TCP, with primary
-keys and the README's cursor indexes, and measures, each figure the median
+keys and the cursor indexes docs/sources.md asks for, and measures, each figure the median
 of --repeat runs:
 
 - the limit: COPY ... TO STDOUT (FORMAT binary) of every source table;

@@ -1,10 +1,11 @@
 """The scheduled run, timed as users run it: `python -m dlt_pipelines.run`
 in its own process, end to end, on a DuckDB warehouse of the benchmark.
 
-Keys are compared on their own cadence (NO_KEY_COMPARISON), as the README
-advises for large tables. Each timing comes with where its seconds went:
-the run's own steps (its record in the journal) and, when it built, dbt's
-node time split between models and tests (dbt's run_results.json).
+Keys are compared on their own cadence (NO_KEY_COMPARISON), as
+docs/configuration.md (`reconcile_every_hours`) advises for large tables.
+Each timing comes with where its seconds went: the run's own steps (its
+record in the journal) and, when it built, dbt's node time split between
+models and tests (dbt's run_results.json).
 """
 
 from __future__ import annotations
