@@ -23,6 +23,7 @@ from dlt_pipelines.run.dbt import run_dbt
 from tests.helpers import (
     AS_OF,
     MART_MODELS,
+    WITHOUT_DATA_TESTS,
     copy_postgres_warehouse,
     mart,
     rows,
@@ -33,8 +34,6 @@ from tests.source_changes import CHANGES, change, late_comment
 SEED = int(os.environ.get("PROPERTY_SEED", "20251103"))
 STEPS = int(os.environ.get("PROPERTY_STEPS", "2"))
 CHANGES_PER_STEP = 4
-# the runs are compared mart by mart: the data tests would check nothing here
-WITHOUT_DATA_TESTS = ("--vars", "{run_data_tests: false}")
 
 
 def full_rebuild_of(warehouse: Warehouse, tmp_path) -> Warehouse:

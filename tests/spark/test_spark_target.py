@@ -15,7 +15,7 @@ import pytest
 from dlt_pipelines.backends import Warehouse
 from dlt_pipelines.backends.spark import SparkWarehouse
 from tests.conftest import FOREIGN_TIME_ZONES
-from tests.helpers import MART_MODELS, mart, rows, scheduled_run
+from tests.helpers import MART_MODELS, WITHOUT_DATA_TESTS, mart, rows, scheduled_run
 from tests.source_changes import CHANGES, change, late_comment
 from tests.spark.conftest import free_port, spark_ready
 
@@ -25,9 +25,6 @@ from pyhive import hive  # noqa: E402 (after the skip)
 pytestmark = pytest.mark.spark
 
 SUCCESS, WARNING, FAILURE = 0, 1, 2  # published; with warnings (the profile has ghosts); failed
-# the second runs compare marts only: their data tests (every one a Thrift
-# statement on Spark) ran in the first
-WITHOUT_DATA_TESTS = ("--vars", "{run_data_tests: false}")
 TIMESTAMP_TEXT = re.compile(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(\.\d+)?")
 
 
@@ -79,7 +76,7 @@ def test_every_mart_equals_duckdb_after_a_load_and_after_changes(spark, publishe
 
     for number, name in enumerate(sorted(CHANGES)):
         change(sources, name, number / len(CHANGES))
-    for warehouse in (spark, published):
+    for warehouse in (spark, published):  # their data tests ran in the first runs
         run(warehouse, sources, *WITHOUT_DATA_TESTS, exit_code=SUCCESS)
     changed = marts(spark)
     assert changed == marts(published)
