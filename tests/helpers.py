@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -150,6 +151,16 @@ def mart(warehouse: Warehouse, model: str) -> list[tuple]:
 RUN = [sys.executable, "-m", "dlt_pipelines.run", "--as-of", AS_OF.isoformat()]
 # for a run whose test compares marts only: the data tests would check nothing there
 WITHOUT_DATA_TESTS = ("--vars", "{run_data_tests: false}")
+
+
+def run_history(warehouse: Warehouse) -> list[dict]:
+    """The journal of runs, oldest first."""
+    path = warehouse.run_file(".runs.jsonl")
+    latest = {}
+    for line in path.read_text().splitlines():
+        record = json.loads(line)
+        latest[record["run_id"]] = record
+    return list(latest.values())
 
 
 def run_environment(warehouse: Warehouse, sources: SourceUrls, **environment: str) -> dict:

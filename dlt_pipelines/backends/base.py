@@ -147,8 +147,10 @@ class Warehouse(ABC):
     # loading
 
     @abstractmethod
-    def destination(self) -> AbstractContextManager[Destination]:
-        """The dlt destination that loads into this warehouse, for the block."""
+    def destination(self, read_only: bool = False) -> AbstractContextManager[Destination]:
+        """The dlt destination that loads into this warehouse, for the block;
+        `read_only` for a dry run (load.py), which only reads dlt's state and
+        the loaded rows: an engine that locks writers out opens it read-only."""
 
     def prepare_load(self) -> None:
         """Give `_dlt_load_id` to raw tables loaded before every row carried it
@@ -205,7 +207,13 @@ class Warehouse(ABC):
 
     @abstractmethod
     def standby(self) -> Slot:
-        """The build a run loads and builds, ready to be written."""
+        """The build a run loads and builds (prepare_standby makes it writable)."""
+
+    def prepare_standby(self, slot: Slot) -> bool:
+        """Make the standby ready to be written; True when that made it a copy
+        of the published build (seeded from it), False when it holds what it
+        held."""
+        return False
 
     @abstractmethod
     def published_slot(self) -> str | None:

@@ -6,9 +6,10 @@ Two builds take turns (blue/green): `.slots/a/<name>.duckdb` and
 one of them. Each slot is a whole warehouse, raw tables and dlt's state
 included. Publishing links the standby over the published path (a rename):
 a reader holding the previous file keeps reading it and never blocks the
-run; the next connection opens the new one. Only when the standby is
-missing (the second run ever, or an older layout) or still held by a reader
-is it replaced by a copy of the published file.
+run; the next connection opens the new one. The standby keeps the previous
+build until a run has something to build; only when it is missing (the
+second run ever, or an older layout) or still held by a reader is it
+replaced by a copy of the published file (seeded from it).
 """
 
 from __future__ import annotations
@@ -95,12 +96,13 @@ class DuckDBWarehouse(Warehouse):
         return self.path.exists() and super().has_table(schema, table)
 
     @contextmanager
-    def destination(self) -> Iterator[Destination]:
+    def destination(self, read_only: bool = False) -> Iterator[Destination]:
         """One connection serves every pipeline of the process, each thread
         with a cursor of its own: two connections opening one file at the
-        same moment can collide ("Unique file handle conflict")."""
+        same moment can collide ("Unique file handle conflict"). Read-only,
+        a reader of the file does not block it."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        connection = self.connect(config=LOAD_SETTINGS)
+        connection = self.connect(read_only, config=LOAD_SETTINGS)
         try:
             yield dlt.destinations.duckdb(connection)
         finally:
@@ -118,13 +120,19 @@ class DuckDBWarehouse(Warehouse):
         return self.dbt_env() | {"WAREHOUSE_DUCKDB_PATH": self.path.name}, self.path.parent
 
     def standby(self) -> Slot:
-        """The slot that is not published, made writable if a reader holds it."""
+        """The slot that is not published."""
         name = next(slot for slot in SLOTS if slot != self.published_slot())
-        path = self._slot_path(name)
-        if self.path.exists() and not _writable(path):
-            _replace_with_copy(self.path, path)
+        return Slot(name, DuckDBWarehouse(self._slot_path(name)))
+
+    def prepare_standby(self, slot: Slot) -> bool:
+        """Replace the slot's file with a copy of the published one if it is
+        missing or a reader holds it (True: it was seeded)."""
+        path = slot.warehouse.path
         path.parent.mkdir(parents=True, exist_ok=True)
-        return Slot(name, DuckDBWarehouse(path))
+        if not self.path.exists() or _writable(path):
+            return False
+        _replace_with_copy(self.path, path)
+        return True
 
     def published_slot(self) -> str | None:
         """The slot whose file the published path links to."""

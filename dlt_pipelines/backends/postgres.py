@@ -99,7 +99,7 @@ class PostgresWarehouse(Warehouse):
         return (psycopg2.Error,)
 
     @contextmanager
-    def destination(self) -> Iterator[Destination]:
+    def destination(self, read_only: bool = False) -> Iterator[Destination]:
         """dlt's postgres destination."""
         yield dlt.destinations.postgres(self.url.uri())
 

@@ -156,7 +156,7 @@ class SparkWarehouse(Warehouse):
         return bool(self.query(f"show tables in {schema} like '{table}'")[1])
 
     @contextmanager
-    def destination(self) -> Iterator[Destination]:
+    def destination(self, read_only: bool = False) -> Iterator[Destination]:
         """dlt's filesystem destination, writing parquet into the lake."""
         yield dlt.destinations.filesystem(self.lake_url)
 

@@ -8,7 +8,11 @@ with) and `target/` (dbt's artifacts and logs, and its partial parse, which
 saves a run the parse while the project and the vars stay the same).
 
 A run that loaded no rows, for the same as-of date and vars, into a
-warehouse whose build already includes every load, has nothing to build.
+warehouse whose published build already includes every load, has nothing
+to build. Where a build is a whole warehouse (DuckDB's slots), a standby
+that holds an older build than the published one would load the rows it
+lacks: the run then first asks what a load into the published build would
+bring (a dry run, reading it only), and stops if nothing.
 Otherwise it builds the intermediate tables and the marts; the staging
 models only when their code changed (a view follows its table by itself);
 and runs the data tests of what it built, the tests of the staging models
@@ -107,6 +111,14 @@ class Builds:
         shutil.copyfile(
             self.target_dir(build) / "manifest.json", self.state_dir(build) / "manifest.json"
         )
+
+    def seed(self, build: str, published: str | None) -> None:
+        """Give a build seeded from the published one (a copy of it) the
+        published one's records: it is now that build, and a later run
+        builds on it."""
+        shutil.rmtree(self.folder / build, ignore_errors=True)
+        if published is not None and (self.folder / published).exists():
+            shutil.copytree(self.folder / published, self.folder / build)
 
     def swap(self, first: str, second: str) -> None:
         """Exchange two builds' records (PostgreSQL swaps the builds' names)."""

@@ -31,15 +31,19 @@ def load_sources(
     credentials: dict[str, str] | None = None,
     only: tuple[str, ...] = tuple(SOURCES),
     progress: bool = False,
+    dry_run: bool = False,
 ) -> dict[str, int]:
     """Load the sources (both, or `only` some); return the rows loaded per table
     ('chemlink.persons': 3). `credentials` ({source: URL}) overrides the
     configured ones (the demo uses it). The sources load side by side, each in
-    its own pipeline and thread (the machine's cores work on both at once)."""
-    warehouse.prepare_load()
+    its own pipeline and thread (the machine's cores work on both at once).
+    A `dry_run` extracts what a load would bring, reading the warehouse only,
+    and returns its rows per table without loading them."""
+    if not dry_run:
+        warehouse.prepare_load()
     with (
         tempfile.TemporaryDirectory(prefix="dlt-pipelines-") as pipelines_dir,
-        warehouse.destination() as destination,
+        warehouse.destination(read_only=dry_run) as destination,
         ThreadPoolExecutor(max_workers=len(only)) as pool,
     ):
         runs = {
@@ -51,6 +55,7 @@ def load_sources(
                 pipelines_dir,
                 credentials,
                 progress,
+                dry_run,
             )
             for name in only
         }
@@ -67,9 +72,10 @@ def _load_source(
     pipelines_dir: str,
     credentials: dict[str, str] | None,
     progress: bool,
+    dry_run: bool,
 ) -> dict[str, int]:
-    """Extract and load one source, as the warehouse takes it; return the
-    rows loaded per table."""
+    """Extract and load one source, as the warehouse takes it (only extract
+    it, for a dry run); return the rows loaded per table."""
     pipeline = dlt.pipeline(
         pipeline_name=name,
         destination=destination,
@@ -79,7 +85,13 @@ def _load_source(
     )
     try:
         source = SOURCES[name](**({"credentials": credentials[name]} if credentials else {}))
-        pipeline.run(warehouse.prepare_source(source))
+        if dry_run:  # dlt's state from the warehouse, then its steps up to the load
+            pipeline.sync_destination()
+            pipeline.extract(warehouse.prepare_source(source))
+            pipeline.normalize()
+        else:
+            pipeline.run(warehouse.prepare_source(source))
+            warehouse.after_load(pipeline)
     except PipelineStepFailed as failure:
         raise _root_cause(failure) from None
     except ConfigFieldMissingException:
@@ -88,7 +100,6 @@ def _load_source(
             f"SOURCES__{name.upper()}__CREDENTIALS=postgresql://user:password@host:port/db "
             f"(or [sources.{name}] credentials in dlt_pipelines/.dlt/secrets.toml)"
         ) from None
-    warehouse.after_load(pipeline)
     counts = pipeline.last_trace.last_normalize_info.row_counts
     return {table: rows for table, rows in counts.items() if not table.startswith("_dlt")}
 

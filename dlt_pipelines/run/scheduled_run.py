@@ -122,10 +122,15 @@ def _load_build_publish(
     """Load into the standby build; unless nothing changed, build it, test it
     and publish it (the backend publishes; builds.py says what to build)."""
     builds = Builds(warehouse.run_file(".builds"))
+    as_of = options.as_of_date.isoformat()
     with _timed(record, "load"):
-        slot = warehouse.standby()
+        slot, published = warehouse.standby(), warehouse.published_slot()
+        if _published_is_current(warehouse, builds, slot, published, options, record):
+            return
+        if warehouse.prepare_standby(slot):
+            builds.seed(slot.name, published)
         # the build whose marker says what is already built from these raw tables
-        reference = warehouse.published_slot() if warehouse.shares_raw_tables else slot.name
+        reference = published if warehouse.shares_raw_tables else slot.name
         loaded_before = newest_load(slot.warehouse)
         logger.info(f"extract and load {', '.join(SOURCES)} into {warehouse.describe()}")
         record.rows_loaded = load_sources(
@@ -133,12 +138,8 @@ def _load_build_publish(
         )
     logger.info(f"loaded {sum(record.rows_loaded.values())} rows")
     with _timed(record, "checks"):
-        stale = stale_sources(slot.warehouse, options.dbt_vars)
-        record.dbt_results["freshness"] = {"problems": stale}
-        if any(problem.startswith("error") for problem in stale):
-            raise BuildFailed(f"a source is stale, nothing was published: {'; '.join(stale)}")
+        stale = _freshness(slot.warehouse, options, record)
         marker = builds.marker(reference)
-        as_of = options.as_of_date.isoformat()
         unchanged = (
             not options.full_refresh
             and not any(record.rows_loaded.values())
@@ -148,9 +149,7 @@ def _load_build_publish(
         if unchanged:
             builds.save(reference, replace(marker, built_through=newest_load(slot.warehouse)))
     if unchanged:
-        record.dbt_results["build"] = {"problems": marker.problems}
-        record.finish(RunStatus.WARNING if marker.problems or stale else RunStatus.SUCCESS)
-        logger.info(f"nothing changed since run {marker.run_id}: nothing to build or publish")
+        _nothing_to_build(marker, stale, record)
         return
     with _timed(record, "dbt"):
         _build(slot, builds, options, record, history)
@@ -175,6 +174,56 @@ def _load_build_publish(
         _keep_dbt_state(warehouse, builds.target_dir(published) / "manifest.json")
     history.save(record)
     logger.info(f"published {warehouse.describe()}")
+
+
+def _published_is_current(
+    warehouse: Warehouse,
+    builds: Builds,
+    slot: Slot,
+    published: str | None,
+    options: RunOptions,
+    record: RunRecord,
+) -> bool:
+    """Where each build is a whole warehouse and the standby holds an older
+    build than the published one (it would load the rows it lacks), ask what
+    a load into the published build would bring, reading it only: with
+    nothing, the run ends here (True), the standby untouched."""
+    marker = builds.marker(published)
+    standby = builds.marker(slot.name)
+    if (
+        warehouse.shares_raw_tables
+        or options.full_refresh
+        or marker is None
+        or (standby is not None and standby.run_id == marker.run_id)
+        or not marker.includes(
+            newest_load(warehouse), options.as_of_date.isoformat(), options.dbt_vars
+        )
+    ):
+        return False
+    logger.info(f"extract {', '.join(SOURCES)}: what is new for the published build?")
+    record.rows_loaded = load_sources(warehouse, options.credentials, dry_run=True)
+    if any(record.rows_loaded.values()):
+        return False
+    logger.info("loaded 0 rows")
+    _nothing_to_build(marker, _freshness(warehouse, options, record), record)
+    return True
+
+
+def _freshness(build: Warehouse, options: RunOptions, record: RunRecord) -> list[str]:
+    """The freshness checks' problems, recorded; the run fails if a source is
+    stale beyond its error threshold."""
+    stale = stale_sources(build, options.dbt_vars)
+    record.dbt_results["freshness"] = {"problems": stale}
+    if any(problem.startswith("error") for problem in stale):
+        raise BuildFailed(f"a source is stale, nothing was published: {'; '.join(stale)}")
+    return stale
+
+
+def _nothing_to_build(marker: BuildMarker, stale: list[str], record: RunRecord) -> None:
+    """End a run whose published build already is what a build would give."""
+    record.dbt_results["build"] = {"problems": marker.problems}
+    record.finish(RunStatus.WARNING if marker.problems or stale else RunStatus.SUCCESS)
+    logger.info(f"nothing changed since run {marker.run_id}: nothing to build or publish")
 
 
 @contextmanager

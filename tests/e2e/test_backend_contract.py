@@ -1,7 +1,8 @@
 """Every engine's backend keeps one contract: connect (writing and
 read-only), query, tell a table exists, publish a build, make a development
 copy (or refuse, naming what to use), keep the run history (or refuse,
-naming the journal). On DuckDB, PostgreSQL and a real Spark cluster."""
+naming the journal), prepare the standby (seeded from the published build
+where a build is a whole warehouse). On DuckDB, PostgreSQL and a real Spark cluster."""
 
 from __future__ import annotations
 
@@ -26,12 +27,13 @@ class Expected:
 
     development_copy: bool
     run_history: bool
+    seeds_standby: bool  # a missing standby starts as a copy of the published build
 
 
 ENGINES = {
-    "duckdb": Expected(development_copy=True, run_history=True),
-    "postgres": Expected(development_copy=True, run_history=True),
-    "spark": Expected(development_copy=False, run_history=False),
+    "duckdb": Expected(development_copy=True, run_history=True, seeds_standby=True),
+    "postgres": Expected(development_copy=True, run_history=True, seeds_standby=False),
+    "spark": Expected(development_copy=False, run_history=False, seeds_standby=False),
 }
 
 
@@ -79,6 +81,8 @@ def test_every_engine_keeps_the_backend_contract(engine, tmp_path):
 
     # publishing: what the standby holds is what readers see next
     slot = warehouse.standby()
+    assert warehouse.prepare_standby(slot) == expected.seeds_standby
+    assert not warehouse.prepare_standby(slot)  # once: then it is the standby's own
     marts = f"marts{slot.warehouse.schema_suffix}"
     slot.warehouse.execute(
         [f"create schema if not exists {marts}", f"create view {marts}.answer as select 42 as n"]

@@ -7,17 +7,38 @@ from datetime import UTC, datetime
 
 from dlt_pipelines.postgres_url import PostgresUrl
 from dlt_pipelines.run.load import load_sources
-from tests.helpers import execute, rows, scheduled_run
+from tests.helpers import execute, rows, run_history, scheduled_run
+from tests.source_changes import change
 
 
 def test_second_run_without_source_changes_changes_nothing(sources, published):
     before = published.path.read_bytes()
-    run = scheduled_run(published, sources)
+    [first] = run_history(published)
+    run = scheduled_run(published, sources)  # the run right after the first
     assert run.returncode == 1  # the published build stands, with its warnings
     assert "loaded 0 rows" in run.stdout
-    assert "nothing changed since run" in run.stdout
+    assert f"nothing changed since run {first['run_id']}" in run.stdout
     assert "dbt build" not in run.stdout
     assert published.path.read_bytes() == before  # nothing rebuilt, nothing published
+
+
+def test_after_a_change_a_run_without_one_builds_nothing_and_keeps_the_previous_build(
+    sources, published
+):
+    previous = published.published_slot()
+    change(sources, "update comments", 0.5)
+    changed = scheduled_run(published, sources)
+    assert changed.returncode == 1, changed.stdout[-3000:]
+    assert "dbt build: what changed" in changed.stdout  # the standby was seeded from the first
+    standby = published.standby()
+    assert standby.name == previous
+    kept = standby.warehouse.path.read_bytes()
+    last = run_history(published)[-1]
+    run = scheduled_run(published, sources)
+    assert run.returncode == 1, run.stdout[-3000:]
+    assert f"nothing changed since run {last['run_id']}" in run.stdout
+    assert "dbt build" not in run.stdout
+    assert standby.warehouse.path.read_bytes() == kept  # the previous build, intact
 
 
 def test_changes_between_runs_arrive_exactly_once(sources, duckdb_warehouse):

@@ -35,6 +35,7 @@ from tests.helpers import (
     postgres_warehouse,
     raw_counts,
     rows,
+    run_history,
     scheduled_run,
     source_counts,
     source_rows,
@@ -70,16 +71,6 @@ def holding_lock(url: str, table: str):
     conn = PostgresUrl.parse(url).connect()
     conn.cursor().execute(f"lock table {table} in access exclusive mode")
     return conn
-
-
-def run_history(warehouse: Warehouse) -> list[dict]:
-    """The journal of runs, oldest first."""
-    path = warehouse.run_file(".runs.jsonl")
-    latest = {}
-    for line in path.read_text().splitlines():
-        record = json.loads(line)
-        latest[record["run_id"]] = record
-    return list(latest.values())
 
 
 def clean_build(tmp_path, sources) -> Warehouse:
