@@ -60,10 +60,10 @@ def run_dbt(
 ) -> DbtOutcome:
     """Run `dbt <arguments>` on the warehouse; return its outcome. dbt writes
     its artifacts and logs to `target_dir` (default: DBT_TARGET_PATH, as dbt
-    itself reads it, else the project's target/)."""
+    itself reads it, else the project's target/). The as-of date goes as
+    DBT_AS_OF_DATE, which no parse reads (macros/as_of.sql): a new date keeps
+    dbt's partial parse."""
     dbt_vars = warehouse.dbt_vars() | (variables or {})
-    if as_of:
-        dbt_vars["as_of_date"] = as_of.isoformat()
     command = [
         DBT,
         *arguments,
@@ -84,7 +84,7 @@ def run_dbt(
     results = target_dir / RESULT_FILES.get(arguments[0], "run_results.json")
     results.unlink(missing_ok=True)
     env, cwd = warehouse.dbt_process()
-    env = os.environ | env
+    env = os.environ | env | ({"DBT_AS_OF_DATE": as_of.isoformat()} if as_of else {})
     with subprocess.Popen(
         command, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
     ) as dbt:

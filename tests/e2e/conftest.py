@@ -5,8 +5,10 @@ the same project, vars and connection to reuse. Each test writes dbt's
 artifacts to a folder of its own (tests/conftest.py), so each would parse
 anew; instead every dbt they start reads the parse made once for all
 workers (DBT_PARTIAL_PARSE_FILE_PATH: dbt reads it there, writes its own
-into the test's folder). It was made on DuckDB with the tests' as-of date:
-a dbt on PostgreSQL, or with other vars, sees that and parses in full.
+into the test's folder). It was made on DuckDB without vars; the as-of
+date is none (run_dbt passes it as DBT_AS_OF_DATE, which no parse reads),
+so a dbt of any date reuses it. A dbt on PostgreSQL (another database is
+another connection), or with vars, sees that and parses in full.
 """
 
 from __future__ import annotations

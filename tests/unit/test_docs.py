@@ -96,9 +96,9 @@ def test_every_make_target_a_doc_names_exists(doc):
 
 
 def variables_read() -> set[str]:
-    """The environment variables the project's code and dbt profile read,
-    and those dlt reads for its configured secrets."""
-    code = [REPO_ROOT / f for f in FILES if f.endswith((".py", ".yml"))]
+    """The environment variables the project's code, dbt profile and macros
+    read, and those dlt reads for its configured secrets."""
+    code = [REPO_ROOT / f for f in FILES if f.endswith((".py", ".yml", ".sql"))]
     found = {
         name for path in code for match in ENV_READ.findall(path.read_text()) for name in match
     }

@@ -1,8 +1,13 @@
-{#- The report date (dbt var `as_of_date`, a UTC day) and the instant it ends.
-    Every metric ignores events at or after `as_of_end()`. -#}
+{#- The report date (a UTC day) and the instant it ends. Every metric ignores
+    events at or after `as_of_end()`. The date is the dbt var `as_of_date`,
+    else DBT_AS_OF_DATE (the run passes it so), else today. The environment
+    variable is read only when a model runs, never while dbt parses: a new
+    date changes no parse, so dbt keeps its partial parse (a var would make
+    it parse the whole project again). -#}
 
 {% macro as_of_day() -%}
-    {%- set value = var('as_of_date') or run_started_at.strftime('%Y-%m-%d') -%}
+    {%- set passed = env_var('DBT_AS_OF_DATE', '') if execute else '' -%}
+    {%- set value = var('as_of_date') or passed or run_started_at.strftime('%Y-%m-%d') -%}
     {%- if not modules.re.fullmatch('[0-9]{4}-[0-9]{2}-[0-9]{2}', value | string) -%}
         {{ exceptions.raise_compiler_error(
             "as_of_date must be a date like 2025-11-03, not '" ~ value ~ "'") }}
