@@ -23,7 +23,7 @@ RUN_ARGS = $(if $(AS_OF),--as-of $(AS_OF)) $(if $(FULL_REFRESH),--full-refresh)
 DEV_DBT = $(BIN)/python -m scripts.tools.dev_dbt $(if $(AS_OF),--as-of $(AS_OF))
 
 .DEFAULT_GOAL := help
-.PHONY: help install install-spark java spark-up spark-down test-spark lock browser postgres15 build run dashboard docs changed metrics metric test test-fast bench lint lint-check query dbt stop clean
+.PHONY: help install install-spark java spark-up spark-down test-spark lock browser postgres15 build run rollback release status dashboard docs changed metrics metric test test-fast bench lint lint-check query dbt stop clean
 
 help: ## list the targets
 	@awk -F ':.*## ' '/^[a-z0-9-]+:.*## / {printf "  make %-11s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -69,6 +69,15 @@ build: $(WAREHOUSE_DEPS) ## load the sources (or the demo) into the warehouse, t
 
 run: $(WAREHOUSE_DEPS) ## the scheduled run on the configured sources (exit codes: README)
 	$(BIN)/python -m dlt_pipelines.run $(RUN_ARGS)
+
+rollback: $(WAREHOUSE_DEPS) ## publish the previous build again and pin it: runs publish nothing until make release
+	$(BIN)/python -m dlt_pipelines.run --rollback
+
+release: $(WAREHOUSE_DEPS) ## lift a rollback's pin: the next run publishes the sources' current state
+	$(BIN)/python -m dlt_pipelines.run --release
+
+status: $(WAREHOUSE_DEPS) ## which build is live, whether it is pinned, the last runs
+	$(BIN)/python -m dlt_pipelines.run --status
 
 dashboard: $(INSTALLED) ## render the dashboard from the marts: data/dashboard.html
 	$(BIN)/python -m scripts.dashboard.render

@@ -246,21 +246,26 @@ def duckdb_template(template_sources, shared_folder) -> Warehouse:
 
 @pytest.fixture(scope="session")
 def postgres_template(template_sources, postgres_server, shared_folder) -> Warehouse:
-    """The same in a PostgreSQL warehouse."""
+    """A PostgreSQL warehouse after two scheduled runs on the template's
+    sources, the second --full-refresh: both builds made (its standby schemas
+    start empty, where DuckDB's standby is seeded from the published file)."""
     return shared(
         shared_folder,
         "postgres_template",
         lambda: first_run_made(
-            postgres_warehouse(postgres_server, "template_warehouse"), template_sources
+            postgres_warehouse(postgres_server, "template_warehouse"),
+            template_sources,
+            "--full-refresh",
         ),
     )
 
 
-def first_run_made(warehouse: Warehouse, sources: SourceUrls) -> Warehouse:
-    """The warehouse after its first scheduled run (the next run that builds
-    seeds the other build from it)."""
-    run = scheduled_run(warehouse, sources)
-    assert run.returncode == 1, run.stdout[-3000:]  # published; the profile has ghosts
+def first_run_made(warehouse: Warehouse, sources: SourceUrls, *again: str) -> Warehouse:
+    """The warehouse after its first scheduled run; with `again`, a second
+    run with those arguments."""
+    for arguments in ([], list(again)) if again else ([],):
+        run = scheduled_run(warehouse, sources, *arguments)
+        assert run.returncode == 1, run.stdout[-3000:]  # published; the profile has ghosts
     return warehouse
 
 
@@ -308,5 +313,5 @@ def published(duckdb_template, tmp_path) -> Warehouse:
 
 @pytest.fixture
 def published_postgres(postgres_template) -> Warehouse:
-    """A copy of the template's PostgreSQL warehouse, one run published."""
+    """A copy of the template's PostgreSQL warehouse, both builds made."""
     return copy_postgres_warehouse(postgres_template, f"{WORKER}published{next(COPIES)}")

@@ -67,6 +67,7 @@ class BuildMarker:
     status: str  # success or warning
     problems: list[str]
     unsynced_persons: int  # uuids not yet known to ChemLink: their status can change
+    published_at: str = ""  # when it was last published ('' for never)
 
     def includes(self, newest_load: str, as_of_date: str, dbt_vars: dict) -> bool:
         """Tell whether this build already is what a build now would give, if
@@ -93,9 +94,23 @@ class Builds:
         return BuildMarker(**json.loads(path.read_text())) if path.exists() else None
 
     def save(self, build: str, marker: BuildMarker) -> None:
-        """Record what the build now includes."""
+        """Record what the build now includes (whole again, if it was touched)."""
         (self.folder / build).mkdir(parents=True, exist_ok=True)
         (self.folder / build / "marker.json").write_text(json.dumps(asdict(marker)))
+        (self.folder / build / "touched").unlink(missing_ok=True)
+
+    def touch(self, build: str) -> None:
+        """Record that a run began to change the build: until its next
+        marker, it is no longer the build its marker names (a rollback
+        cannot publish it)."""
+        (self.folder / build).mkdir(parents=True, exist_ok=True)
+        (self.folder / build / "touched").touch()
+
+    def intact(self, build: str | None) -> BuildMarker | None:
+        """The build's marker, if the build is still what it names."""
+        if build is None or (self.folder / build / "touched").exists():
+            return None
+        return self.marker(build)
 
     def target_dir(self, build: str) -> Path:
         """Where dbt writes when building it."""

@@ -26,6 +26,7 @@ from dlt_pipelines.exceptions import WarehouseError
 # ops.run_history's columns, in the order of RunRecord.row()
 COLUMNS = {
     "run_id": "varchar primary key",
+    "action": "varchar",
     "started_at": "timestamp with time zone",
     "ended_at": "timestamp with time zone",
     "status": "varchar",
@@ -37,6 +38,7 @@ COLUMNS = {
     "seconds": "varchar",
     "error": "varchar",
     "traceback": "varchar",
+    "note": "varchar",
     "pid": "integer",
     "host": "varchar",
 }
@@ -61,13 +63,23 @@ class RunStatus(StrEnum):
 EXIT_CODES = {RunStatus.SUCCESS: 0, RunStatus.WARNING: 1, RunStatus.FAILURE: 2, RunStatus.BUSY: 3}
 
 
+class Action(StrEnum):
+    """What a record is of."""
+
+    RUN = "run"  # a scheduled run: load, build, publish
+    ROLLBACK = "rollback"  # the previous build published again, and pinned
+    RELEASE = "release"  # the pin lifted: the next run publishes
+
+
 @dataclass
 class RunRecord:
-    """One run: when, how it ended, whether it built and published (or found
-    nothing changed), rows loaded per table, dbt's results, the error."""
+    """One run (or rollback, or release): when, how it ended, whether it
+    built and published (or found nothing changed), rows loaded per table,
+    dbt's results, the error, a note for its last line."""
 
     warehouse: str
     as_of_date: str | None = None
+    action: Action = Action.RUN
     run_id: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
     started_at: str = field(default_factory=lambda: _now())
     ended_at: str | None = None
@@ -78,11 +90,13 @@ class RunRecord:
     seconds: dict[str, float] = field(default_factory=dict)  # per step: load, checks, dbt, publish
     error: str | None = None
     traceback: str | None = None  # of an unexpected error
+    note: str | None = None  # what else its last line says (a pin, a rollback)
     pid: int = field(default_factory=os.getpid)
     host: str = field(default_factory=socket.gethostname)
 
     def __post_init__(self) -> None:
         self.status = RunStatus(self.status)  # as read back from the journal
+        self.action = Action(self.action)
 
     def finish(
         self, status: RunStatus, error: str | None = None, traceback: str | None = None

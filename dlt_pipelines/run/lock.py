@@ -34,7 +34,7 @@ def run_lock(path: Path, run_id: str) -> Iterator[str]:
         os.close(descriptor)
         raise RunLockBusy(
             f"another run holds the warehouse lock {path} ({holder or 'holder unknown'}); "
-            "this run did not start. Wait for it to finish; a run that died frees the lock."
+            "nothing was started. Wait for it to finish; a run that died frees the lock."
         ) from None
     previous = _read(descriptor)
     started = datetime.now(UTC).isoformat(timespec="seconds")

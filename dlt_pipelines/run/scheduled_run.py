@@ -12,13 +12,13 @@ logs.py (LOG_LEVEL, LOG_FORMAT=json).
 
 Exit codes: 0 success; 1 published, with warnings (tests or freshness
 warned); 2 failed, nothing new published; 3 not started, another run holds
-the lock.
+the lock. --rollback, --release and --status undo a bad publish
+(rollback.py); they exit the same way.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import sys
 import time
@@ -26,16 +26,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
-from pathlib import Path
-from traceback import format_exc
 
 import yaml
 
 from dlt_pipelines.backends import Slot, Warehouse
-from dlt_pipelines.exceptions import BuildFailed, PipelineError, RunLockBusy, WarehouseError
-from dlt_pipelines.logs import command_line, run_context
-from dlt_pipelines.postgres_url import mask_credentials
-from dlt_pipelines.run.alerts import send_failure_alert
+from dlt_pipelines.exceptions import BuildFailed
+from dlt_pipelines.logs import command_line
 from dlt_pipelines.run.builds import (
     CODE_INVARIANTS,
     BuildMarker,
@@ -47,16 +43,12 @@ from dlt_pipelines.run.dbt import run_dbt
 from dlt_pipelines.run.freshness import stale_sources
 from dlt_pipelines.run.history import RunHistory, RunRecord, RunStatus
 from dlt_pipelines.run.load import load_sources
-from dlt_pipelines.run.lock import run_lock
+from dlt_pipelines.run.publishing import PINNED, RELEASED, Pin, keep_dbt_state, publish_build
+from dlt_pipelines.run.recorded import recorded
+from dlt_pipelines.run.rollback import release, rollback, status_lines
 from dlt_pipelines.sources import SOURCES
 
 logger = logging.getLogger(__name__)
-LAST_LINE_LEVELS = {
-    RunStatus.SUCCESS: logging.INFO,
-    RunStatus.WARNING: logging.WARNING,
-    RunStatus.FAILURE: logging.ERROR,
-    RunStatus.BUSY: logging.WARNING,
-}
 
 
 @dataclass(frozen=True)
@@ -77,43 +69,9 @@ class RunOptions:
 def run(warehouse: Warehouse, options: RunOptions = RunOptions()) -> RunRecord:
     """One complete run; returns its record (success, warning, failure, busy)."""
     record = RunRecord(warehouse.describe(), options.as_of_date.isoformat())
-    with run_context(record.run_id):
-        _locked_run(warehouse, options, record)
-        if record.status is RunStatus.FAILURE:
-            logger.info(send_failure_alert(record))
-        warnings = [p for results in record.dbt_results.values() for p in results["problems"]]
-        detail = record.error or "; ".join(warnings)
-        logger.log(  # the last line
-            LAST_LINE_LEVELS[record.status],
-            f"finished: {record.status}" + (f": {detail}" if detail else ""),
-        )
-    return record
-
-
-def _locked_run(warehouse: Warehouse, options: RunOptions, record: RunRecord) -> None:
-    """The run under the warehouse's lock, recorded in the journal; any error
-    ends it as a failure: an expected one (PipelineError) with its one-line
-    cause, an unexpected one with its traceback too (on stderr and in the
-    record)."""
-    history = RunHistory(warehouse.run_file(".runs.jsonl"))
-    try:
-        with run_lock(warehouse.run_file(".run.lock"), record.run_id):
-            for abandoned in history.close_abandoned():
-                logger.warning(f"run {abandoned.run_id} had died; its lock is reclaimed")
-            history.save(record)
-            try:
-                _load_build_publish(warehouse, options, record, history)
-            except PipelineError as error:
-                record.finish(RunStatus.FAILURE, mask_credentials(str(error)))
-            except Exception as error:
-                logger.exception("the run stopped on an unexpected error")
-                cause = mask_credentials(f"{type(error).__name__}: {error}")
-                record.finish(RunStatus.FAILURE, cause, mask_credentials(format_exc()))
-            history.save(record)
-            if warehouse.keeps_run_history and not warehouse.run_history_in_build:
-                _write_history(history, warehouse)
-    except RunLockBusy as busy:
-        record.finish(RunStatus.BUSY, str(busy))
+    return recorded(
+        warehouse, record, lambda history: _load_build_publish(warehouse, options, record, history)
+    )
 
 
 def _load_build_publish(
@@ -123,15 +81,22 @@ def _load_build_publish(
     and publish it (the backend publishes; builds.py says what to build)."""
     builds = Builds(warehouse.run_file(".builds"))
     as_of = options.as_of_date.isoformat()
+    pin = Pin.read(warehouse)
+    # after a release, the run publishes the sources' state whatever changed
+    must_build = options.full_refresh or (pin is not None and pin.state == RELEASED)
     with _timed(record, "load"):
         slot, published = warehouse.standby(), warehouse.published_slot()
-        if _published_is_current(warehouse, builds, slot, published, options, record):
+        if not must_build and _published_is_current(
+            warehouse, builds, slot, published, options, record
+        ):
             return
         if warehouse.prepare_standby(slot):
             builds.seed(slot.name, published)
         # the build whose marker says what is already built from these raw tables
         reference = published if warehouse.shares_raw_tables else slot.name
         loaded_before = newest_load(slot.warehouse)
+        if not warehouse.shares_raw_tables:  # the load writes into the standby build
+            builds.touch(slot.name)
         logger.info(f"extract and load {', '.join(SOURCES)} into {warehouse.describe()}")
         record.rows_loaded = load_sources(
             slot.warehouse, options.credentials, progress=sys.stdout.isatty()
@@ -141,7 +106,7 @@ def _load_build_publish(
         stale = _freshness(slot.warehouse, options, record)
         marker = builds.marker(reference)
         unchanged = (
-            not options.full_refresh
+            not must_build
             and not any(record.rows_loaded.values())
             and marker is not None
             and marker.includes(loaded_before, as_of, options.dbt_vars)
@@ -152,6 +117,7 @@ def _load_build_publish(
         _nothing_to_build(marker, stale, record)
         return
     with _timed(record, "dbt"):
+        builds.touch(slot.name)
         _build(slot, builds, options, record, history)
     with _timed(record, "publish"):
         built = BuildMarker(
@@ -164,14 +130,18 @@ def _load_build_publish(
             _unsynced_persons(slot.warehouse),
         )
         record.built = True
-        if warehouse.run_history_in_build:
-            history.write_to(slot.warehouse)  # published with the build
-        published = warehouse.publish(slot)
-        if published != slot.name:  # the builds' names follow their places
-            builds.swap(slot.name, published)
+        if pin is not None and pin.state == PINNED:
+            builds.keep_state(slot.name)  # the next run builds on it
+            builds.save(slot.name, built)
+            record.note = (
+                f"pinned by rollback {pin.by}: built, published nothing (make release lifts it)"
+            )
+            return
+        published = publish_build(warehouse, builds, slot, history)
         builds.keep_state(published)
-        builds.save(published, built)
-        _keep_dbt_state(warehouse, builds.target_dir(published) / "manifest.json")
+        builds.save(published, replace(built, published_at=datetime.now(UTC).isoformat()))
+        keep_dbt_state(warehouse, builds, published)
+        Pin.remove(warehouse)  # a release, if one waited, is done
     history.save(record)
     logger.info(f"published {warehouse.describe()}")
 
@@ -192,7 +162,6 @@ def _published_is_current(
     standby = builds.marker(slot.name)
     if (
         warehouse.shares_raw_tables
-        or options.full_refresh
         or marker is None
         or (standby is not None and standby.run_id == marker.run_id)
         or not marker.includes(
@@ -272,25 +241,6 @@ def _unsynced_persons(build: Warehouse) -> int:
     return build.query(f"select count(*) from {table} where person_status = 'unsynced'")[1][0][0]
 
 
-def _write_history(history: RunHistory, warehouse: Warehouse) -> None:
-    """Copy the journal into ops.run_history, unless the warehouse is unreachable
-    (the failure is then the run's own; the journal keeps the record)."""
-    try:
-        history.write_to(warehouse)
-    except WarehouseError:
-        logger.warning(f"ops.run_history not updated; the record is in {history.journal}")
-
-
-def _keep_dbt_state(warehouse: Warehouse, built: Path) -> None:
-    """Keep the published build's dbt manifest, naming the relations as
-    published (without the standby's schema suffix): `make changed` compares
-    the project with it, and `make dbt` on PostgreSQL defers to it."""
-    state = warehouse.run_file(".dbt-state")
-    state.mkdir(parents=True, exist_ok=True)
-    manifest = warehouse.as_published(json.loads(built.read_text()))
-    (state / "manifest.json").write_text(json.dumps(manifest))
-
-
 def main() -> None:
     """Command line entry point; exits with the run's exit code."""
     parser = argparse.ArgumentParser(
@@ -308,10 +258,26 @@ def main() -> None:
     parser.add_argument(
         "--full-refresh", action="store_true", help="rebuild every model from the raw tables"
     )
+    operator = parser.add_mutually_exclusive_group()
+    operator.add_argument(
+        "--rollback", action="store_true", help="publish the previous build again, and pin it"
+    )
+    operator.add_argument(
+        "--release", action="store_true", help="lift the pin: the next run publishes"
+    )
+    operator.add_argument(
+        "--status", action="store_true", help="what is live, whether pinned, the last runs"
+    )
     args = parser.parse_args()
     with command_line():
         warehouse = Warehouse.from_env()
-    record = run(warehouse, RunOptions(args.as_of, args.vars, args.full_refresh))
+        if args.status:
+            print("\n".join(status_lines(warehouse)))
+            return
+    if args.rollback or args.release:
+        record = (rollback if args.rollback else release)(warehouse)
+    else:
+        record = run(warehouse, RunOptions(args.as_of, args.vars, args.full_refresh))
     sys.exit(record.status.exit_code)
 
 

@@ -2,7 +2,8 @@
 read-only), query, tell a table exists, publish a build, make a development
 copy (or refuse, naming what to use), keep the run history (or refuse,
 naming the journal), prepare the standby (seeded from the published build
-where a build is a whole warehouse). On DuckDB, PostgreSQL and a real Spark cluster."""
+where a build is a whole warehouse), publish the previous build again (a
+rollback). On DuckDB, PostgreSQL and a real Spark cluster."""
 
 from __future__ import annotations
 
@@ -90,7 +91,21 @@ def test_every_engine_keeps_the_backend_contract(engine, tmp_path):
     published = warehouse.publish(slot)
     assert warehouse.published_slot() == published
     assert warehouse.query("select n from marts.answer") == (["n"], [(42,)])
-    assert warehouse.standby().name != published  # the next run builds the other one
+    following = warehouse.standby()
+    assert following.name != published  # the next run builds the other one
+    warehouse.prepare_standby(following)
+    marts = f"marts{following.warehouse.schema_suffix}"
+    following.warehouse.execute(
+        [
+            f"create schema if not exists {marts}",
+            f"create or replace view {marts}.answer as select 43 as n",
+        ]
+    )
+    warehouse.publish(following)
+    assert warehouse.query("select n from marts.answer")[1] == [(43,)]
+    # a rollback: the standby holds the previous build, published again
+    warehouse.publish(warehouse.standby())
+    assert warehouse.query("select n from marts.answer")[1] == [(42,)]
 
     record = RunRecord(warehouse.describe(), "2025-11-03")
     record.finish(RunStatus.SUCCESS)

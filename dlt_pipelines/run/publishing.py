@@ -1,0 +1,71 @@
+"""Publishing a build, and the pin that stops runs from publishing.
+
+A run publishes the build it made; a rollback publishes again the previous
+build, which the standby holds until a run builds into it. Either way the
+warehouse's backend publishes (atomically on DuckDB and PostgreSQL; on
+Spark each mart is old or new), the builds' records follow their places,
+and the published build's dbt manifest is kept for `make changed` and
+`make dbt`.
+
+A rollback pins what it published: `<warehouse>.pin.json` says so, and
+runs load and build but publish nothing while it is there. `make release`
+turns the pin into a release, which makes the next run publish (even if
+nothing changed since its build) and then goes.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+
+from dlt_pipelines.backends import Slot, Warehouse
+from dlt_pipelines.run.builds import Builds
+from dlt_pipelines.run.history import RunHistory
+
+PINNED, RELEASED = "pinned", "released"
+
+
+def publish_build(warehouse: Warehouse, builds: Builds, slot: Slot, history: RunHistory) -> str:
+    """Publish the slot's build with the run history; return the name the
+    published build has from now on."""
+    if warehouse.run_history_in_build:
+        history.write_to(slot.warehouse)  # published with the build
+    published = warehouse.publish(slot)
+    if published != slot.name:  # the builds' names follow their places
+        builds.swap(slot.name, published)
+    return published
+
+
+def keep_dbt_state(warehouse: Warehouse, builds: Builds, published: str) -> None:
+    """Keep the published build's dbt manifest, naming the relations as
+    published (without the standby's schema suffix): `make changed` compares
+    the project with it, and `make dbt` on PostgreSQL defers to it."""
+    state = warehouse.run_file(".dbt-state")
+    state.mkdir(parents=True, exist_ok=True)
+    manifest = json.loads((builds.state_dir(published) / "manifest.json").read_text())
+    (state / "manifest.json").write_text(json.dumps(warehouse.as_published(manifest)))
+
+
+@dataclass(frozen=True)
+class Pin:
+    """A rollback's pin (or, once released, the release waiting for a run)."""
+
+    state: str  # pinned or released
+    build: str  # the run id of the build the rollback published
+    by: str  # the run id of the rollback (then of the release)
+    at: str  # when
+
+    @staticmethod
+    def read(warehouse: Warehouse) -> Pin | None:
+        """The warehouse's pin, if any."""
+        path = warehouse.run_file(".pin.json")
+        return Pin(**json.loads(path.read_text())) if path.exists() else None
+
+    def write(self, warehouse: Warehouse) -> None:
+        """Record it beside the warehouse."""
+        warehouse.run_file(".pin.json").write_text(json.dumps(asdict(self)))
+
+    @staticmethod
+    def remove(warehouse: Warehouse) -> None:
+        """A run published: no pin, no release waits."""
+        warehouse.run_file(".pin.json").unlink(missing_ok=True)

@@ -1,0 +1,117 @@
+"""Undo a bad publish: rollback, release, status.
+
+    python -m dlt_pipelines.run --rollback    (make rollback)
+    python -m dlt_pipelines.run --release     (make release)
+    python -m dlt_pipelines.run --status      (make status)
+
+The standby holds the previous build until a run builds into it. A
+rollback publishes it again, the way the engine publishes (publishing.py),
+and pins it: scheduled runs go on loading and building, but publish nothing
+until `make release`; the next run after the release publishes the
+sources' current state. A rollback refuses when the previous build is gone
+(a later run began to build into it, or built a build that was never
+published) or when a run holds the lock. Each is recorded in the run
+history, like a run.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import replace
+from datetime import UTC, datetime
+
+from dlt_pipelines.backends import Warehouse
+from dlt_pipelines.exceptions import PipelineError
+from dlt_pipelines.run.builds import Builds
+from dlt_pipelines.run.history import Action, RunHistory, RunRecord, RunStatus
+from dlt_pipelines.run.publishing import (
+    PINNED,
+    RELEASED,
+    Pin,
+    keep_dbt_state,
+    publish_build,
+)
+from dlt_pipelines.run.recorded import recorded
+
+logger = logging.getLogger(__name__)
+RECENT_RUNS = 5
+
+
+def rollback(warehouse: Warehouse) -> RunRecord:
+    """Publish the previous build again and pin it; its record."""
+    record = RunRecord(warehouse.describe(), action=Action.ROLLBACK)
+    return recorded(warehouse, record, lambda history: _roll_back(warehouse, record, history))
+
+
+def _roll_back(warehouse: Warehouse, record: RunRecord, history: RunHistory) -> None:
+    builds = Builds(warehouse.run_file(".builds"))
+    slot, published = warehouse.standby(), warehouse.published_slot()
+    live, previous = builds.marker(published), builds.intact(slot.name)
+    if (
+        live is None
+        or previous is None
+        or not previous.published_at
+        or previous.run_id == live.run_id
+    ):
+        raise PipelineError(
+            "no previous build to roll back to: the standby holds no build that was "
+            "published before this one (a run has since built into it, or none was); "
+            "make status shows what is live"
+        )
+    record.as_of_date = previous.as_of_date
+    record.note = f"build {previous.run_id} (as of {previous.as_of_date}) is live again"
+    record.finish(RunStatus.SUCCESS)
+    history.save(record)  # published with the build, where the build holds the history
+    now = datetime.now(UTC).isoformat()
+    published = publish_build(warehouse, builds, slot, history)
+    builds.save(published, replace(previous, published_at=now))
+    keep_dbt_state(warehouse, builds, published)
+    Pin(PINNED, previous.run_id, record.run_id, now).write(warehouse)
+    logger.info(f"pinned: runs build but publish nothing until make release ({record.note})")
+
+
+def release(warehouse: Warehouse) -> RunRecord:
+    """Lift the pin: the next run publishes the sources' current state."""
+    record = RunRecord(warehouse.describe(), action=Action.RELEASE)
+
+    def lift(history: RunHistory) -> None:
+        pin = Pin.read(warehouse)
+        if pin is None or pin.state != PINNED:
+            raise PipelineError("nothing to release: no rollback pins the warehouse")
+        Pin(RELEASED, pin.build, record.run_id, datetime.now(UTC).isoformat()).write(warehouse)
+        record.note = f"released build {pin.build}: the next run publishes"
+        record.finish(RunStatus.SUCCESS)
+
+    return recorded(warehouse, record, lift)
+
+
+def status_lines(warehouse: Warehouse) -> list[str]:
+    """What is live, whether it is pinned, and the last runs."""
+    builds = Builds(warehouse.run_file(".builds"))
+    live = builds.marker(warehouse.published_slot())
+    lines = [f"warehouse: {warehouse.describe()}"]
+    if live is None:
+        lines.append("live: nothing published yet (make run)")
+    else:
+        lines.append(
+            f"live: build {live.run_id}, as of {live.as_of_date}, "
+            f"published {live.published_at or 'before this was recorded'}"
+        )
+    pin = Pin.read(warehouse)
+    lines.append(
+        "pinned: no"
+        if pin is None
+        else f"pinned: yes, by rollback {pin.by} at {pin.at} (make release lifts it)"
+        if pin.state == PINNED
+        else f"pinned: released by {pin.by}; the next run publishes"
+    )
+    lines.append("last runs:")
+    for run in RunHistory(warehouse.run_file(".runs.jsonl")).records()[-RECENT_RUNS:]:
+        rows = sum(run.rows_loaded.values())
+        what = "built" if run.built else "no build"
+        detail = run.error or run.note or ""
+        lines.append(
+            f"  {run.started_at[:19]}  {run.action:<8} {run.run_id}  {run.status:<9}"
+            f" {rows} rows, {what}" + (f": {detail}" if detail else "")
+        )
+    return lines

@@ -1,0 +1,77 @@
+"""A bad publish is undone: `make rollback` publishes the previous build
+again and pins it, runs while pinned publish nothing, `make release` lets
+the next run publish the sources' state; each is in the run history."""
+
+from __future__ import annotations
+
+from dlt_pipelines.backends.duckdb import DuckDBWarehouse
+from dlt_pipelines.run.lock import run_lock
+from tests.helpers import MART_MODELS, execute, mart, rows, run_history, scheduled_run
+from tests.source_changes import change
+
+SUCCESS, WARNING, FAILURE, BUSY = 0, 1, 2, 3
+
+
+def marts(warehouse) -> dict[str, list[tuple]]:
+    """Every mart's rows."""
+    return {model: mart(warehouse, model) for model in MART_MODELS}
+
+
+def last_line(done) -> str:
+    """The last line a command printed."""
+    return done.stdout.strip().splitlines()[-1]
+
+
+def test_a_bad_publish_is_rolled_back_pinned_and_released(sources, published, tmp_path):
+    good = marts(published)
+    # a bad publish: the source soft-deleted every post by mistake
+    execute(sources.engagement, "update posts set deleted_at = now(), updated_at = now()")
+    bad = scheduled_run(published, sources)
+    assert bad.returncode == WARNING, bad.stdout[-3000:]
+    assert marts(published) != good
+    bad_build = run_history(published)[-1]["run_id"]
+
+    rolled = scheduled_run(published, sources, "--rollback")
+    assert rolled.returncode == SUCCESS, rolled.stdout[-3000:]
+    assert f"build {run_history(published)[0]['run_id']} (as of 2025-11-03) is live again" in (
+        last_line(rolled)
+    )
+    assert marts(published) == good
+
+    change(sources, "insert posts", 0.3)  # the sources go on changing
+    pinned = scheduled_run(published, sources)
+    assert pinned.returncode == WARNING, pinned.stdout[-3000:]
+    assert "built, published nothing (make release lifts it)" in last_line(pinned)
+    assert marts(published) == good
+    again = scheduled_run(published, sources, "--rollback")  # the bad build was built over
+    assert again.returncode == FAILURE
+    assert "no previous build to roll back to" in last_line(again)
+
+    assert scheduled_run(published, sources, "--release").returncode == SUCCESS
+    released = scheduled_run(published, sources)
+    assert released.returncode == WARNING, released.stdout[-3000:]
+    assert f"published {published.describe()}" in released.stdout
+    clean = DuckDBWarehouse(tmp_path / "clean" / "warehouse.duckdb")
+    assert scheduled_run(clean, sources).returncode == WARNING
+    assert marts(published) == marts(clean)  # the sources' state, bad change and all
+
+    status = scheduled_run(published, sources, "--status").stdout
+    assert f"live: build {run_history(published)[-1]['run_id']}, as of 2025-11-03" in status
+    assert "pinned: no" in status
+    actions = "select action, status from ops.run_history order by started_at"
+    assert rows(published, actions)[-6:] == [
+        ("run", "warning"),  # the bad publish
+        ("rollback", "success"),
+        ("run", "warning"),  # pinned
+        ("rollback", "failure"),
+        ("release", "success"),
+        ("run", "warning"),
+    ]
+    assert bad_build not in status.split("last runs:")[0]
+
+
+def test_a_rollback_waits_for_no_run(sources, published):
+    with run_lock(published.run_file(".run.lock"), "a running run"):
+        refused = scheduled_run(published, sources, "--rollback")
+    assert refused.returncode == BUSY
+    assert "a running run" in last_line(refused)
