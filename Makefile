@@ -80,7 +80,7 @@ status: $(WAREHOUSE_DEPS) ## which build is live, whether it is pinned, the last
 	$(BIN)/python -m dlt_pipelines.run --status
 
 dashboard: $(INSTALLED) ## render the dashboard from the marts: data/dashboard.html
-	$(BIN)/python -m scripts.dashboard.render
+	$(BIN)/python -m dlt_pipelines.dashboard.render
 
 docs: $(INSTALLED) ## build and serve dbt's docs site on http://localhost:8080
 	$(DEV_DBT) -- docs generate

@@ -110,13 +110,14 @@ T = TypeVar("T")
 def pytest_configure(config: pytest.Config) -> None:
     """The session's shared folder, made by the process that starts the
     workers (each worker is told it); the server warehouses' run files go
-    there, not under data/."""
+    there, not under data/, and no run renders data/dashboard.html."""
     if hasattr(config, "workerinput"):
         folder = Path(config.workerinput["shared_folder"])
     else:
         folder = Path(tempfile.mkdtemp(prefix="warehouse-tests-"))
     config.stash[SHARED_FOLDER] = folder
     os.environ["WAREHOUSE_RUN_FILES_DIR"] = str(folder / "run_files")
+    os.environ["DASHBOARD_PATH"] = ""  # runs render no dashboard unless a test asks
 
 
 @pytest.hookimpl(optionalhook=True)

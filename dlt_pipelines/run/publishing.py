@@ -7,6 +7,8 @@ Spark each mart is old or new), the builds' records follow their places,
 and the published build's dbt manifest is kept for `make changed` and
 `make dbt`.
 
+After each publish the dashboard is rendered again (refresh_dashboard).
+
 A rollback pins what it published: `<warehouse>.pin.json` says so, and
 runs load and build but publish nothing while it is there. `make release`
 turns the pin into a release, which makes the next run publish (even if
@@ -16,11 +18,15 @@ nothing changed since its build) and then goes.
 from __future__ import annotations
 
 import json
+import logging
 from dataclasses import asdict, dataclass
 
 from dlt_pipelines.backends import Slot, Warehouse
+from dlt_pipelines.dashboard.render import dashboard_path, write_dashboard
 from dlt_pipelines.run.builds import Builds
-from dlt_pipelines.run.history import RunHistory
+from dlt_pipelines.run.history import RunHistory, RunRecord, RunStatus
+
+logger = logging.getLogger(__name__)
 
 PINNED, RELEASED = "pinned", "released"
 
@@ -44,6 +50,23 @@ def keep_dbt_state(warehouse: Warehouse, builds: Builds, published: str) -> None
     state.mkdir(parents=True, exist_ok=True)
     manifest = json.loads((builds.state_dir(published) / "manifest.json").read_text())
     (state / "manifest.json").write_text(json.dumps(warehouse.as_published(manifest)))
+
+
+def refresh_dashboard(warehouse: Warehouse, build: str, record: RunRecord) -> None:
+    """Render the dashboard of the build now published, where DASHBOARD_PATH
+    says; a failure is a warning (exit 1) and leaves the publish as it is."""
+    output = dashboard_path()
+    if output is None:
+        return
+    try:
+        write_dashboard(warehouse, build, output)
+    except Exception as error:  # any: the publish has happened and stands
+        logger.warning(f"the dashboard was not rendered: {type(error).__name__}: {error}")
+        record.note = "; ".join(filter(None, [record.note, f"dashboard not rendered: {error}"]))
+        if record.status is RunStatus.SUCCESS:
+            record.status = RunStatus.WARNING
+        return
+    logger.info(f"dashboard rendered: {output}")
 
 
 @dataclass(frozen=True)

@@ -30,6 +30,7 @@ from dlt_pipelines.run.publishing import (
     Pin,
     keep_dbt_state,
     publish_build,
+    refresh_dashboard,
 )
 from dlt_pipelines.run.recorded import recorded
 
@@ -68,6 +69,7 @@ def _roll_back(warehouse: Warehouse, record: RunRecord, history: RunHistory) -> 
     keep_dbt_state(warehouse, builds, published)
     Pin(PINNED, previous.run_id, record.run_id, now).write(warehouse)
     logger.info(f"pinned: runs build but publish nothing until make release ({record.note})")
+    refresh_dashboard(warehouse, previous.run_id, record)
 
 
 def release(warehouse: Warehouse) -> RunRecord:

@@ -43,7 +43,14 @@ from dlt_pipelines.run.dbt import run_dbt
 from dlt_pipelines.run.freshness import stale_sources
 from dlt_pipelines.run.history import RunHistory, RunRecord, RunStatus
 from dlt_pipelines.run.load import load_sources
-from dlt_pipelines.run.publishing import PINNED, RELEASED, Pin, keep_dbt_state, publish_build
+from dlt_pipelines.run.publishing import (
+    PINNED,
+    RELEASED,
+    Pin,
+    keep_dbt_state,
+    publish_build,
+    refresh_dashboard,
+)
 from dlt_pipelines.run.recorded import recorded
 from dlt_pipelines.run.rollback import release, rollback, status_lines
 from dlt_pipelines.sources import SOURCES
@@ -142,8 +149,9 @@ def _load_build_publish(
         builds.save(published, replace(built, published_at=datetime.now(UTC).isoformat()))
         keep_dbt_state(warehouse, builds, published)
         Pin.remove(warehouse)  # a release, if one waited, is done
-    history.save(record)
     logger.info(f"published {warehouse.describe()}")
+    refresh_dashboard(warehouse, record.run_id, record)
+    history.save(record)
 
 
 def _published_is_current(

@@ -18,7 +18,8 @@ import pytest
 from playwright.sync_api import sync_playwright
 
 from dlt_pipelines import REPO_ROOT
-from scripts.dashboard.render import CHARTS
+from dlt_pipelines.dashboard.render import CHARTS
+from dlt_pipelines.run.builds import Builds
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 SCREENSHOT = REPO_ROOT / "artifacts" / "dashboard.png"
@@ -40,7 +41,7 @@ def page(seed_warehouse, tmp_path_factory):
     assert shutil.which(CHROMIUM), f"{CHROMIUM} is missing: run `make browser` (Debian's chromium)"
     output = tmp_path_factory.mktemp("dashboard") / "dashboard.html"
     subprocess.run(
-        [sys.executable, "-m", "scripts.dashboard.render", "--output", str(output)],
+        [sys.executable, "-m", "dlt_pipelines.dashboard.render", "--output", str(output)],
         cwd=REPO_ROOT,
         env=os.environ | seed_warehouse.env(),
         check=True,
@@ -93,6 +94,12 @@ def test_every_chart_says_what_it_counts_and_where_from(page):
     assert all(len(definition) > 20 for _, definition, _ in panels)
     assert set(CHARTS) <= set(sources)
     assert "As of 2025-11-03" in tab.inner_text("header")
+
+
+def test_names_the_build_it_shows(page, seed_warehouse):
+    tab, _, _ = page
+    live = Builds(seed_warehouse.run_file(".builds")).marker(seed_warehouse.published_slot())
+    assert f"build {live.run_id}" in tab.inner_text("header")
 
 
 def test_shows_the_october_spike(page):

@@ -1,12 +1,24 @@
 """A bad publish is undone: `make rollback` publishes the previous build
 again and pins it, runs while pinned publish nothing, `make release` lets
-the next run publish the sources' state; each is in the run history."""
+the next run publish the sources' state; each is in the run history. On
+DuckDB and PostgreSQL here; on Spark in tests/spark/test_spark_target.py."""
 
 from __future__ import annotations
 
+import pytest
+
 from dlt_pipelines.backends.duckdb import DuckDBWarehouse
 from dlt_pipelines.run.lock import run_lock
-from tests.helpers import MART_MODELS, execute, mart, rows, run_history, scheduled_run
+from tests.conftest import COPIES, WORKER
+from tests.helpers import (
+    MART_MODELS,
+    execute,
+    mart,
+    postgres_warehouse,
+    rows,
+    run_history,
+    scheduled_run,
+)
 from tests.source_changes import change
 
 SUCCESS, WARNING, FAILURE, BUSY = 0, 1, 2, 3
@@ -22,8 +34,19 @@ def last_line(done) -> str:
     return done.stdout.strip().splitlines()[-1]
 
 
-def test_a_bad_publish_is_rolled_back_pinned_and_released(sources, published, tmp_path):
-    good = marts(published)
+@pytest.fixture(params=["duckdb", "postgres"])
+def warehouse_and_clean(request, tmp_path, postgres_server):
+    """A published warehouse of the engine, and an empty one for a clean build."""
+    if request.param == "duckdb":
+        clean = DuckDBWarehouse(tmp_path / "clean" / "warehouse.duckdb")
+        return request.getfixturevalue("published"), clean
+    clean = postgres_warehouse(postgres_server, f"{WORKER}clean{next(COPIES)}")
+    return request.getfixturevalue("published_postgres"), clean
+
+
+def test_a_bad_publish_is_rolled_back_pinned_and_released(sources, warehouse_and_clean, tmp_path):
+    published, clean = warehouse_and_clean
+    good, live = marts(published), run_history(published)[-1]["run_id"]
     # a bad publish: the source soft-deleted every post by mistake
     execute(sources.engagement, "update posts set deleted_at = now(), updated_at = now()")
     bad = scheduled_run(published, sources)
@@ -31,12 +54,12 @@ def test_a_bad_publish_is_rolled_back_pinned_and_released(sources, published, tm
     assert marts(published) != good
     bad_build = run_history(published)[-1]["run_id"]
 
-    rolled = scheduled_run(published, sources, "--rollback")
+    dashboard = tmp_path / "dashboard.html"
+    rolled = scheduled_run(published, sources, "--rollback", DASHBOARD_PATH=str(dashboard))
     assert rolled.returncode == SUCCESS, rolled.stdout[-3000:]
-    assert f"build {run_history(published)[0]['run_id']} (as of 2025-11-03) is live again" in (
-        last_line(rolled)
-    )
+    assert f"build {live} (as of 2025-11-03) is live again" in last_line(rolled)
     assert marts(published) == good
+    assert f"build {live}" in dashboard.read_text()  # the page follows what is live
 
     change(sources, "insert posts", 0.3)  # the sources go on changing
     pinned = scheduled_run(published, sources)
@@ -48,10 +71,10 @@ def test_a_bad_publish_is_rolled_back_pinned_and_released(sources, published, tm
     assert "no previous build to roll back to" in last_line(again)
 
     assert scheduled_run(published, sources, "--release").returncode == SUCCESS
-    released = scheduled_run(published, sources)
+    released = scheduled_run(published, sources, DASHBOARD_PATH=str(dashboard))
     assert released.returncode == WARNING, released.stdout[-3000:]
     assert f"published {published.describe()}" in released.stdout
-    clean = DuckDBWarehouse(tmp_path / "clean" / "warehouse.duckdb")
+    assert f"build {run_history(published)[-1]['run_id']}" in dashboard.read_text()
     assert scheduled_run(clean, sources).returncode == WARNING
     assert marts(published) == marts(clean)  # the sources' state, bad change and all
 

@@ -2,7 +2,8 @@
 Spark cluster under foreign time zones, gives every mart DuckDB gives:
 after a first load, and after every kind of change a source makes (updates,
 soft and hard deletes, a person leaving, a late commit). The marts are
-read through the Thrift endpoint, as a BI tool reads them."""
+read through the Thrift endpoint, as a BI tool reads them. A rollback
+publishes the first build again."""
 
 from __future__ import annotations
 
@@ -83,6 +84,10 @@ def test_every_mart_equals_duckdb_after_a_load_and_after_changes(spark, publishe
     assert changed != first
     late = "select count(distinct id) from raw_engagement.comments where content = 'late'"
     assert rows(spark, late) == rows(published, late) == [(1,)]
+
+    rolled = run(spark, sources, "--rollback", exit_code=SUCCESS)  # as after a bad publish
+    assert "is live again" in rolled
+    assert marts(spark) == first  # the previous build, its views re-pointed
 
 
 def test_a_bi_tool_reads_the_marts_through_thrift(spark):

@@ -1,6 +1,10 @@
 """Render the dashboard: one self-contained HTML page from the marts.
 
-    python -m scripts.dashboard.render [--output data/dashboard.html]   (or: make dashboard)
+    python -m dlt_pipelines.dashboard.render [--output data/dashboard.html]   (or: make dashboard)
+
+Every run that publishes (and every rollback) renders it again, to
+DASHBOARD_PATH (default data/dashboard.html; empty: not rendered), written
+whole or not at all; the page names the build it shows.
 
 Every one of the 11 metrics and the cross-source models as a chart, each
 with its one-sentence definition and its source (ChemLink DB, Engagement DB
@@ -13,6 +17,7 @@ plotly's, with plotly.js inlined once: the page needs no network to view.
 from __future__ import annotations
 
 import argparse
+import os
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -24,6 +29,8 @@ import yaml
 
 from dlt_pipelines import REPO_ROOT
 from dlt_pipelines.backends import Warehouse
+from dlt_pipelines.logs import command_line
+from dlt_pipelines.run.builds import Builds
 
 MARTS_DIR = REPO_ROOT / "warehouse" / "models" / "marts"
 DBT_PROJECT = REPO_ROOT / "warehouse" / "dbt_project.yml"
@@ -274,8 +281,23 @@ def sections(properties: dict[str, dict]) -> dict[str, list[str]]:
     }  # fmt: skip
 
 
-def render(warehouse: Warehouse) -> str:
-    """The dashboard page for the warehouse's current marts."""
+def dashboard_path() -> Path | None:
+    """Where runs render the dashboard (DASHBOARD_PATH); None: nowhere."""
+    configured = os.environ.get("DASHBOARD_PATH", str(DEFAULT_OUTPUT))
+    return (REPO_ROOT / configured).resolve() if configured else None
+
+
+def write_dashboard(warehouse: Warehouse, build: str, output: Path) -> None:
+    """Render the page and put it in place in one rename: a reader opens the
+    old page or the new one, never half of one."""
+    output.parent.mkdir(parents=True, exist_ok=True)
+    partial = output.with_name(f".{output.name}.rendering")
+    partial.write_text(render(warehouse, build))
+    os.replace(partial, output)
+
+
+def render(warehouse: Warehouse, build: str) -> str:
+    """The dashboard page for the warehouse's current marts, which are `build`'s."""
     properties = mart_properties()
     panels = {}
     for model, (sql, draw) in CHARTS.items():
@@ -299,6 +321,7 @@ def render(warehouse: Warehouse) -> str:
         freshness=_freshness(warehouse),
         as_of=rows(warehouse, "select max(activity_date) as day from marts.dau")[0]["day"],
         generated_at=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        build=build,
         plotly_js=plotly.offline.get_plotlyjs(),
     )
 
@@ -342,10 +365,14 @@ def _freshness(warehouse: Warehouse) -> list[dict]:
 def main() -> None:
     """Command line entry point."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT, help="the HTML file")
+    parser.add_argument(
+        "--output", type=Path, default=dashboard_path() or DEFAULT_OUTPUT, help="the HTML file"
+    )
     args = parser.parse_args()
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_text(render(Warehouse.from_env()))
+    with command_line():
+        warehouse = Warehouse.from_env()
+        live = Builds(warehouse.run_file(".builds")).marker(warehouse.published_slot())
+        write_dashboard(warehouse, live.run_id if live else "unrecorded", args.output)
     print(f"Dashboard written: {args.output} (open it in a browser; it needs no network)")
 
 
