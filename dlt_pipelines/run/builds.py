@@ -13,11 +13,12 @@ to build. Where a build is a whole warehouse (DuckDB's slots), a standby
 that holds an older build than the published one would load the rows it
 lacks: the run then first asks what a load into the published build would
 bring (a dry run, reading it only), and stops if nothing.
-Otherwise it builds the intermediate tables and the marts; the staging
-models only when their code changed (a view follows its table by itself);
-and runs the data tests of what it built, the tests of the staging models
-whose tables changed since the build it replaces, and the cross-source
-checks. Without a marker, a state or the runs since (a first build, a
+Otherwise it builds the intermediate tables and the marts (for a new as-of
+date and no other change, only the models that read the date and what
+depends on them); the staging models only when their code changed (a view
+follows its table by itself); and runs the data tests of what it built,
+the tests of the staging models whose tables changed since the build it
+replaces, and the cross-source checks. Without a marker, a state or the runs since (a first build, a
 --full-refresh, a lost folder), it builds everything. Tests of the code
 rather than the data (CODE_INVARIANTS, and dbt's unit tests) are for
 `make test`, not for scheduled runs.
@@ -45,6 +46,11 @@ MODELS_EVERY_BUILD = [
     "stg_chemlink__loads,resource_type:test",
     "stg_engagement__loads,resource_type:test",
 ]
+# A new as-of date and nothing else: the models that read the date (tag
+# as_of, tests/e2e/test_model_logic.py keeps the tag exact) and what depends
+# on them, and the loads (a run always adds one); the rest holds, persons
+# included, as long as none of them was waiting for ChemLink (unsynced).
+MODELS_NEW_DATE = ["tag:as_of+", "int_source_loads_unioned", "state:modified+"]
 # Tests of the models' code rather than of the data: zero-filled windows have
 # their row counts, derived columns their accepted values whatever the data.
 # `make test` runs them (tests/e2e/test_model_logic.py), as it runs dbt's
@@ -143,17 +149,25 @@ class Builds:
                 (self.folder / old).rename(self.folder / new)
 
 
-def dbt_selection(builds: Builds, build: str, history: RunHistory) -> list[str]:
+def dbt_selection(
+    builds: Builds, build: str, history: RunHistory, dbt_vars: dict, shared_raw: bool
+) -> list[str]:
     """The dbt arguments that select what a build must rebuild and test ([]
     for everything): see the module's docstring. The journal, this run last,
-    says which tables changed since the build was last built."""
+    says which tables changed since the build was last built: the loads of
+    every run since, or where each build has raw tables of its own
+    (`shared_raw` false), the loads into it."""
     marker = builds.marker(build)
     runs = history.records()
     run_ids = [run.run_id for run in runs]
     state = builds.state_dir(build)
     if marker is None or marker.run_id not in run_ids or not (state / "manifest.json").exists():
         return []
-    since = runs[run_ids.index(marker.run_id) + 1 :]
+    since = [
+        run
+        for run in runs[run_ids.index(marker.run_id) + 1 :]
+        if shared_raw or run.loaded_into == build
+    ]
     changed = {table for run in since for table, rows in run.rows_loaded.items() if rows}
     staging_tests = [
         f"stg_{source}__{table.name},resource_type:test"
@@ -162,7 +176,9 @@ def dbt_selection(builds: Builds, build: str, history: RunHistory) -> list[str]:
         # a key finding changes every staging model of its source
         if f"{source}.{table.name}" in changed or f"{source}.{FINDINGS}" in changed
     ]
-    return ["--select", *MODELS_EVERY_BUILD, *staging_tests, "--state", str(state)]
+    only_the_date = not changed and marker.dbt_vars == dbt_vars and not marker.unsynced_persons
+    models = MODELS_NEW_DATE if only_the_date else MODELS_EVERY_BUILD
+    return ["--select", *models, *staging_tests, "--state", str(state)]
 
 
 def newest_load(warehouse: Warehouse) -> str:

@@ -86,6 +86,7 @@ class RunRecord:
     status: RunStatus = RunStatus.RUNNING
     built: bool = False
     rows_loaded: dict[str, int] = field(default_factory=dict)
+    loaded_into: str | None = None  # the build whose raw tables it loaded
     dbt_results: dict[str, dict] = field(default_factory=dict)
     seconds: dict[str, float] = field(default_factory=dict)  # per step: load, checks, dbt, publish
     error: str | None = None

@@ -34,6 +34,7 @@ from dlt_pipelines.exceptions import BuildFailed
 from dlt_pipelines.logs import command_line
 from dlt_pipelines.run.builds import (
     CODE_INVARIANTS,
+    MODELS_NEW_DATE,
     BuildMarker,
     Builds,
     dbt_selection,
@@ -105,6 +106,7 @@ def _load_build_publish(
         if not warehouse.shares_raw_tables:  # the load writes into the standby build
             builds.touch(slot.name)
         logger.info(f"extract and load {', '.join(SOURCES)} into {warehouse.describe()}")
+        record.loaded_into = slot.name
         record.rows_loaded = load_sources(
             slot.warehouse, options.credentials, progress=sys.stdout.isatty()
         )
@@ -125,7 +127,7 @@ def _load_build_publish(
         return
     with _timed(record, "dbt"):
         builds.touch(slot.name)
-        _build(slot, builds, options, record, history)
+        _build(warehouse, slot, builds, options, record, history)
     with _timed(record, "publish"):
         built = BuildMarker(
             record.run_id,
@@ -214,19 +216,32 @@ def _timed(record: RunRecord, step: str) -> Iterator[None]:
 
 
 def _build(
-    slot: Slot, builds: Builds, options: RunOptions, record: RunRecord, history: RunHistory
+    warehouse: Warehouse,
+    slot: Slot,
+    builds: Builds,
+    options: RunOptions,
+    record: RunRecord,
+    history: RunHistory,
 ) -> None:
     """dbt build of what changed, in the standby; fails unless its tests pass.
     Tests of the models' code (dbt's unit tests, builds.CODE_INVARIANTS) are
     for `make test` and CI, not for the scheduled runs."""
     history.save(record)  # the selection reads what this run loaded from the journal
-    selection = [] if options.full_refresh else dbt_selection(builds, slot.name, history)
+    selection = (
+        []
+        if options.full_refresh
+        else dbt_selection(
+            builds, slot.name, history, options.dbt_vars, warehouse.shares_raw_tables
+        )
+    )
     arguments = ["build", *selection, "--exclude-resource-type", "unit_test"]
     arguments += ["--exclude", *CODE_INVARIANTS]
     # everything is built from scratch: a build without a known past (its
     # first, a lost folder, a warehouse of an older version) trusts no table
     arguments += [] if selection else ["--full-refresh"]
-    logger.info(f"dbt build: {'what changed' if selection else 'every model'}, and its tests")
+    scope = "every model" if not selection else "what changed"
+    scope = "what the new as-of date changes" if MODELS_NEW_DATE[0] in selection else scope
+    logger.info(f"dbt build: {scope}, and its tests")
     built = run_dbt(
         arguments,
         slot.warehouse,

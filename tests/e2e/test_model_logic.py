@@ -2,14 +2,18 @@
 each metric's edge cases and the intermediate models' rules with rows given
 in YAML, and the code invariants (a zero-filled window's row count, the
 accepted values of derived columns) hold whatever the data. `make test`
-runs them on each engine instead of every scheduled run doing so."""
+runs them on each engine instead of every scheduled run doing so. And the
+tag that says which models read the as-of date is exact."""
 
 from __future__ import annotations
 
+import json
 from collections import Counter
+from datetime import timedelta
 
 import pytest
 
+from dlt_pipelines.backends.duckdb import DuckDBWarehouse
 from dlt_pipelines.run.builds import CODE_INVARIANTS
 from dlt_pipelines.run.dbt import run_dbt
 from tests.conftest import NEWEST_POSTGRES
@@ -32,3 +36,30 @@ def test_every_unit_test_and_code_invariant_passes(warehouse):
     kinds = Counter(node.split(".")[0] for node in outcome.nodes)
     assert kinds["unit_test"] >= 27  # each metric's edge cases, the intermediate rules
     assert kinds["test"] >= 30  # zero-filled windows' row counts, derived columns' values
+
+
+def test_the_as_of_tag_marks_exactly_the_models_a_new_date_changes(tmp_path):
+    """A run for a new as-of date and nothing else rebuilds `tag:as_of+`
+    (builds.MODELS_NEW_DATE): every model whose SQL reads the date must
+    carry the tag, and only those."""
+    empty = DuckDBWarehouse(tmp_path / "warehouse.duckdb")
+    compiled = {}
+    for day in (AS_OF, AS_OF + timedelta(days=31)):
+        target = tmp_path / day.isoformat()
+        outcome = run_dbt(
+            ["compile", "--select", "resource_type:model"], empty, day, target_dir=target
+        )
+        assert outcome.exit_code == 0, outcome.cause()
+        compiled[day] = {
+            path.stem: path.read_text() for path in (target / "compiled").rglob("*.sql")
+        }
+        manifest = json.loads((target / "manifest.json").read_text())
+    first, later = compiled.values()
+    changed = {model for model in first if first[model] != later[model]}
+    tagged = {
+        node["name"]
+        for node in manifest["nodes"].values()
+        if node["resource_type"] == "model" and "as_of" in node["tags"]
+    }
+    assert changed == tagged
+    assert len(tagged) == 22  # the 20 marts and two intermediate models
