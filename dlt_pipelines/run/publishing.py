@@ -19,11 +19,12 @@ from __future__ import annotations
 
 import json
 import logging
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
+from datetime import UTC, datetime
 
 from dlt_pipelines.backends import Slot, Warehouse
 from dlt_pipelines.dashboard.render import dashboard_path, write_dashboard
-from dlt_pipelines.run.builds import Builds
+from dlt_pipelines.run.builds import BuildMarker, Builds
 from dlt_pipelines.run.history import RunHistory, RunRecord, RunStatus
 
 logger = logging.getLogger(__name__)
@@ -31,18 +32,31 @@ logger = logging.getLogger(__name__)
 PINNED, RELEASED = "pinned", "released"
 
 
-def publish_build(warehouse: Warehouse, builds: Builds, slot: Slot, history: RunHistory) -> str:
-    """Publish the slot's build with the run history; return the name the
-    published build has from now on."""
+def publish_build(
+    warehouse: Warehouse,
+    builds: Builds,
+    slot: Slot,
+    marker: BuildMarker,
+    history: RunHistory,
+    record: RunRecord,
+) -> str:
+    """Publish the slot's build, which `marker` describes, with the run
+    history; its records follow it, its dbt manifest is kept, the dashboard
+    is rendered. Returns the name the published build has from now on."""
     if warehouse.run_history_in_build:
         history.write_to(slot.warehouse)  # published with the build
     published = warehouse.publish(slot)
     if published != slot.name:  # the builds' names follow their places
         builds.swap(slot.name, published)
+    builds.keep_state(published)
+    builds.save(published, replace(marker, published_at=datetime.now(UTC).isoformat()))
+    _keep_dbt_state(warehouse, builds, published)
+    logger.info(f"published {warehouse.describe()}")
+    refresh_dashboard(warehouse, marker.run_id, record)
     return published
 
 
-def keep_dbt_state(warehouse: Warehouse, builds: Builds, published: str) -> None:
+def _keep_dbt_state(warehouse: Warehouse, builds: Builds, published: str) -> None:
     """Keep the published build's dbt manifest, naming the relations as
     published (without the standby's schema suffix): `make changed` compares
     the project with it, and `make dbt` on PostgreSQL defers to it."""

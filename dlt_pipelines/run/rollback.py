@@ -17,21 +17,13 @@ history, like a run.
 from __future__ import annotations
 
 import logging
-from dataclasses import replace
 from datetime import UTC, datetime
 
 from dlt_pipelines.backends import Warehouse
 from dlt_pipelines.exceptions import PipelineError
 from dlt_pipelines.run.builds import Builds
 from dlt_pipelines.run.history import Action, RunHistory, RunRecord, RunStatus
-from dlt_pipelines.run.publishing import (
-    PINNED,
-    RELEASED,
-    Pin,
-    keep_dbt_state,
-    publish_build,
-    refresh_dashboard,
-)
+from dlt_pipelines.run.publishing import PINNED, RELEASED, Pin, publish_build
 from dlt_pipelines.run.recorded import recorded
 
 logger = logging.getLogger(__name__)
@@ -63,13 +55,9 @@ def _roll_back(warehouse: Warehouse, record: RunRecord, history: RunHistory) -> 
     record.note = f"build {previous.run_id} (as of {previous.as_of_date}) is live again"
     record.finish(RunStatus.SUCCESS)
     history.save(record)  # published with the build, where the build holds the history
-    now = datetime.now(UTC).isoformat()
-    published = publish_build(warehouse, builds, slot, history)
-    builds.save(published, replace(previous, published_at=now))
-    keep_dbt_state(warehouse, builds, published)
-    Pin(PINNED, previous.run_id, record.run_id, now).write(warehouse)
+    publish_build(warehouse, builds, slot, previous, history, record)
+    Pin(PINNED, previous.run_id, record.run_id, datetime.now(UTC).isoformat()).write(warehouse)
     logger.info(f"pinned: runs build but publish nothing until make release ({record.note})")
-    refresh_dashboard(warehouse, previous.run_id, record)
 
 
 def release(warehouse: Warehouse) -> RunRecord:

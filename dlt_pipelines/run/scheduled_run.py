@@ -44,14 +44,7 @@ from dlt_pipelines.run.dbt import run_dbt
 from dlt_pipelines.run.freshness import stale_sources
 from dlt_pipelines.run.history import RunHistory, RunRecord, RunStatus
 from dlt_pipelines.run.load import load_sources
-from dlt_pipelines.run.publishing import (
-    PINNED,
-    RELEASED,
-    Pin,
-    keep_dbt_state,
-    publish_build,
-    refresh_dashboard,
-)
+from dlt_pipelines.run.publishing import PINNED, RELEASED, Pin, publish_build
 from dlt_pipelines.run.recorded import recorded
 from dlt_pipelines.run.rollback import release, rollback, status_lines
 from dlt_pipelines.sources import SOURCES
@@ -146,13 +139,8 @@ def _load_build_publish(
                 f"pinned by rollback {pin.by}: built, published nothing (make release lifts it)"
             )
             return
-        published = publish_build(warehouse, builds, slot, history)
-        builds.keep_state(published)
-        builds.save(published, replace(built, published_at=datetime.now(UTC).isoformat()))
-        keep_dbt_state(warehouse, builds, published)
+        publish_build(warehouse, builds, slot, built, history, record)
         Pin.remove(warehouse)  # a release, if one waited, is done
-    logger.info(f"published {warehouse.describe()}")
-    refresh_dashboard(warehouse, record.run_id, record)
     history.save(record)
 
 

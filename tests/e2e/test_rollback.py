@@ -72,7 +72,9 @@ def test_a_bad_publish_is_rolled_back_pinned_and_released(sources, warehouse_and
 
     assert scheduled_run(published, sources, "--release").returncode == SUCCESS
     released = scheduled_run(published, sources, DASHBOARD_PATH=str(dashboard))
-    assert released.returncode == WARNING, released.stdout[-3000:]
+    # nothing changed since the pinned build: only what reads the date is
+    # rebuilt and tested (the ghosts' warnings came from the staging tests)
+    assert released.returncode == SUCCESS, released.stdout[-3000:]
     assert f"published {published.describe()}" in released.stdout
     assert f"build {run_history(published)[-1]['run_id']}" in dashboard.read_text()
     assert scheduled_run(clean, sources).returncode == WARNING
@@ -88,7 +90,7 @@ def test_a_bad_publish_is_rolled_back_pinned_and_released(sources, warehouse_and
         ("run", "warning"),  # pinned
         ("rollback", "failure"),
         ("release", "success"),
-        ("run", "warning"),
+        ("run", "success"),
     ]
     assert bad_build not in status.split("last runs:")[0]
 
