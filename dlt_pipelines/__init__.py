@@ -4,7 +4,8 @@
   engagement.py), their table lists, the PostgreSQL reader, the key
   comparison that finds hard deletes, and the contract check.
 - `run/`: the scheduled run (`python -m dlt_pipelines.run`): load, dbt
-  build, publish, the run lock, the run history, alerts.
+  build, publish, the run lock, the run history, alerts; rollback.
+- `dashboard/`: the dashboard page, rendered after each publish.
 - `backends/`: the warehouse, one backend per engine (DuckDB, PostgreSQL,
   Spark), picked from WAREHOUSE_TARGET.
 - `postgres_url.py` (how every component reads a connection URL),
@@ -15,8 +16,10 @@ ignored secrets.toml) wherever the process was started.
 """
 
 import os
+import sys
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+DBT = str(Path(sys.executable).parent / "dbt")  # the environment's dbt
 
 os.environ.setdefault("DLT_PROJECT_DIR", str(REPO_ROOT / "dlt_pipelines"))

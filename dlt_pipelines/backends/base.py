@@ -27,7 +27,7 @@ import dlt
 from dlt.common.destination import Destination
 from dlt.extract import DltSource
 
-from dlt_pipelines import REPO_ROOT
+from dlt_pipelines import DBT, REPO_ROOT
 from dlt_pipelines.exceptions import QueryError, WarehouseError
 from dlt_pipelines.sources import SOURCES
 
@@ -193,6 +193,10 @@ class Warehouse(ABC):
     def dbt_env(self) -> dict[str, str]:
         """What dbt's profile (warehouse/profiles.yml) reads."""
         return self.env()
+
+    def dbt_command(self) -> list[str]:
+        """How to start dbt for this engine: the environment's dbt."""
+        return [DBT]
 
     def dbt_process(self) -> tuple[dict[str, str], Path]:
         """The environment (dbt_env()) and the folder a dbt process of the

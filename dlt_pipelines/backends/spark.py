@@ -23,6 +23,7 @@ transaction over several) and records the published set as a property of
 from __future__ import annotations
 
 import re
+import sys
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, replace
@@ -194,6 +195,11 @@ class SparkWarehouse(Warehouse):
                 f"create table {dataset}.{table} {using} location '{location}'",
             ]
         self.execute(statements)
+
+    def dbt_command(self) -> list[str]:
+        """dbt through spark_dbt.py, which works around a bug of the Spark
+        wheel's Thrift server (a session close that fails at random)."""
+        return [sys.executable, "-m", "dlt_pipelines.backends.spark_dbt"]
 
     def standby(self) -> Slot:
         """The set of databases `marts` does not read."""

@@ -16,7 +16,6 @@ from dlt_pipelines import REPO_ROOT
 from dlt_pipelines.backends import Warehouse
 from dlt_pipelines.logs import json_lines
 
-DBT = str(Path(sys.executable).parent / "dbt")
 PROJECT_DIR = REPO_ROOT / "warehouse"
 RESULT_FILES = {"build": "run_results.json", "test": "run_results.json", "source": "sources.json"}
 
@@ -65,7 +64,7 @@ def run_dbt(
     dbt's partial parse."""
     dbt_vars = warehouse.dbt_vars() | (variables or {})
     command = [
-        DBT,
+        *warehouse.dbt_command(),
         *arguments,
         "--project-dir",
         str(project_dir),

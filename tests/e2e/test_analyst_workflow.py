@@ -16,11 +16,11 @@ from datetime import date
 
 import pytest
 
-from dlt_pipelines import REPO_ROOT
+from dlt_pipelines import DBT, REPO_ROOT
 from dlt_pipelines.backends import Warehouse
 from dlt_pipelines.backends.duckdb import DuckDBWarehouse
 from dlt_pipelines.dashboard.render import CHARTS
-from dlt_pipelines.run.dbt import DBT, PROJECT_DIR
+from dlt_pipelines.run.dbt import PROJECT_DIR
 from tests.conftest import NEWEST_POSTGRES
 from tests.helpers import rows
 
