@@ -23,7 +23,7 @@ RUN_ARGS = $(if $(AS_OF),--as-of $(AS_OF)) $(if $(FULL_REFRESH),--full-refresh)
 DEV_DBT = $(BIN)/python -m scripts.tools.dev_dbt $(if $(AS_OF),--as-of $(AS_OF))
 
 .DEFAULT_GOAL := help
-.PHONY: help install install-spark java spark-up spark-down test-spark lock browser postgres15 build run rollback release status dashboard docs changed metrics metric test test-fast bench lint lint-check query dbt stop clean
+.PHONY: help install install-spark install-dagster dagster java spark-up spark-down test-spark lock browser postgres15 build run rollback release status dashboard docs changed metrics metric test test-fast bench lint lint-check query dbt stop clean
 
 help: ## list the targets
 	@awk -F ':.*## ' '/^[a-z0-9-]+:.*## / {printf "  make %-11s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -41,10 +41,25 @@ $(SPARK_INSTALLED): $(INSTALLED) requirements-spark.lock
 	$(UV_INSTALL) -r requirements-spark.lock
 	touch $@
 
+DAGSTER_INSTALLED := $(VENV)/.installed-dagster
+$(DAGSTER_INSTALLED): $(INSTALLED) requirements-dagster.lock
+	$(UV_INSTALL) -r requirements-dagster.lock
+	touch $@
+
 # the targets that reach the warehouse install Spark's extras for a Spark one
 WAREHOUSE_DEPS := $(INSTALLED) $(if $(filter spark,$(WAREHOUSE_TARGET)),$(SPARK_INSTALLED))
 
 install-spark: $(SPARK_INSTALLED) ## add Spark's extras to .venv (pyspark, dbt-spark: requirements-spark.lock)
+
+install-dagster: $(DAGSTER_INSTALLED) ## add Dagster's extras to .venv (dagster, dagster-dbt, its UI: requirements-dagster.lock)
+
+# make dagster keeps Dagster's runs, schedules and logs here
+DAGSTER_HOME ?= $(CURDIR)/data/dagster
+
+dagster: $(DAGSTER_INSTALLED) $(WAREHOUSE_DEPS) ## the warehouse as Dagster assets: UI and hourly schedule on http://127.0.0.1:3000 (docs/operations.md)
+	mkdir -p $(DAGSTER_HOME)
+	test -f $(DAGSTER_HOME)/dagster.yaml || cp orchestration/dagster/dagster.yaml $(DAGSTER_HOME)/
+	DAGSTER_HOME=$(DAGSTER_HOME) $(BIN)/dagster dev -m orchestration.dagster.definitions -h 127.0.0.1 -p 3000
 
 java: ## Debian's Java 17, for Spark (installs it if missing; needs root)
 	@test -x /usr/lib/jvm/java-17-openjdk-amd64/bin/java || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openjdk-17-jre-headless)
@@ -95,7 +110,7 @@ metric: $(INSTALLED) ## query metrics by name, as of the published build: make m
 changed: $(INSTALLED) ## before pushing: build and test only the models you changed, and what depends on them
 	$(BIN)/python -m scripts.tools.check_changes
 
-test: lint-check browser postgres15 java $(SPARK_INSTALLED) ## lint, then every test: the fast tier, end-to-end builds, dbt's data and unit tests, the dashboard in chromium, the Spark target
+test: lint-check browser postgres15 java $(SPARK_INSTALLED) $(DAGSTER_INSTALLED) ## lint, then every test: the fast tier, end-to-end builds, dbt's data and unit tests, the dashboard in chromium, the Spark target
 	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadgroup --no-loadscope-reorder tests --durations=15 $(TEST_ARGS)
 
 test-fast: $(INSTALLED) ## the fast tier only: pure logic, no database (seconds)

@@ -244,3 +244,22 @@ def raw_counts(warehouse: Warehouse, tables: dict[str, int] | None = None) -> di
         )
     ]
     return {name: rows(warehouse, f"select count(*) from {name}")[0][0] for name in names}
+
+
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+# as the machine's probe starts it: no sandbox as root, no background traffic
+CHROMIUM_FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def chromium(playwright):
+    """Debian's chromium, headless, started by playwright."""
+    assert shutil.which(CHROMIUM), f"{CHROMIUM} is missing: run `make browser` (Debian's chromium)"
+    return playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)

@@ -55,11 +55,24 @@ MODELS_NEW_DATE = ["tag:as_of+", "int_source_loads_unioned", "state:modified+"]
 # their row counts, derived columns their accepted values whatever the data.
 # `make test` runs them (tests/e2e/test_model_logic.py), as it runs dbt's
 # unit tests; the scheduled runs do not.
-CODE_INVARIANTS = [
-    "test_name:row_count",
-    "test_name:accepted_values,path:models/intermediate",
-    "test_name:accepted_values,path:models/marts",
+CODE_INVARIANT_TESTS = {  # the test's name: the folders where it tests the code
+    "row_count": ("models",),
+    "accepted_values": ("models/intermediate", "models/marts"),
+}
+CODE_INVARIANTS = [  # as dbt selects them
+    f"test_name:{name},path:{folder}"
+    for name, folders in CODE_INVARIANT_TESTS.items()
+    for folder in folders
 ]
+
+
+def is_code_invariant(test: dict) -> bool:
+    """Tell whether a test node of dbt's manifest is one of CODE_INVARIANTS."""
+    if test["resource_type"] != "test":
+        return False
+    name = (test.get("test_metadata") or {}).get("name")
+    folders = CODE_INVARIANT_TESTS.get(name, ())
+    return any(test["original_file_path"].startswith(f"{folder}/") for folder in folders)
 
 
 @dataclass(frozen=True)

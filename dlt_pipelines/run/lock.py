@@ -49,6 +49,23 @@ def run_lock(path: Path, run_id: str) -> Iterator[str]:
         os.close(descriptor)
 
 
+def lock_holder(path: Path) -> str | None:
+    """Who holds the lock now ('' if unknown), or None when nobody does
+    (the lock is free at this instant; nothing is taken or written)."""
+    if not path.exists():
+        return None
+    descriptor = os.open(path, os.O_RDONLY)
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return _read(descriptor)
+    else:
+        fcntl.flock(descriptor, fcntl.LOCK_UN)
+        return None
+    finally:
+        os.close(descriptor)
+
+
 def _read(descriptor: int) -> str:
     """The lock file's text."""
     os.lseek(descriptor, 0, os.SEEK_SET)

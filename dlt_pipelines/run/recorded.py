@@ -40,13 +40,16 @@ def recorded(
         _locked(warehouse, record, body)
         if record.status is RunStatus.FAILURE:
             logger.info(send_failure_alert(record))
-        warnings = [p for results in record.dbt_results.values() for p in results["problems"]]
-        detail = "; ".join(filter(None, [record.error, *warnings, record.note]))
-        logger.log(
-            LAST_LINE_LEVELS[record.status],
-            f"finished: {record.status}" + (f": {detail}" if detail else ""),
-        )
+        logger.log(LAST_LINE_LEVELS[record.status], last_line(record))
     return record
+
+
+def last_line(record: RunRecord) -> str:
+    """How the command ended, in one line: `finished: <status>: <detail>`
+    (its error, the problems its checks found, its note)."""
+    warnings = [p for results in record.dbt_results.values() for p in results["problems"]]
+    detail = "; ".join(filter(None, [record.error, *warnings, record.note]))
+    return f"finished: {record.status}" + (f": {detail}" if detail else "")
 
 
 def _locked(warehouse: Warehouse, record: RunRecord, body: Callable[[RunHistory], None]) -> None:

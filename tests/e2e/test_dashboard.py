@@ -9,7 +9,6 @@ A full-page screenshot is kept in artifacts/dashboard.png.
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -20,25 +19,14 @@ from playwright.sync_api import sync_playwright
 from dlt_pipelines import REPO_ROOT
 from dlt_pipelines.dashboard.render import CHARTS
 from dlt_pipelines.run.builds import Builds
+from tests.helpers import chromium
 
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 SCREENSHOT = REPO_ROOT / "artifacts" / "dashboard.png"
-# as the machine's probe starts it: no sandbox as root, no background traffic
-CHROMIUM_FLAGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 
 @pytest.fixture(scope="module")
 def page(seed_warehouse, tmp_path_factory):
     """The seed dashboard, loaded offline in chromium; yields (page, errors)."""
-    assert shutil.which(CHROMIUM), f"{CHROMIUM} is missing: run `make browser` (Debian's chromium)"
     output = tmp_path_factory.mktemp("dashboard") / "dashboard.html"
     subprocess.run(
         [sys.executable, "-m", "dlt_pipelines.dashboard.render", "--output", str(output)],
@@ -47,7 +35,7 @@ def page(seed_warehouse, tmp_path_factory):
         check=True,
     )
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        browser = chromium(playwright)
         tab = browser.new_page(viewport={"width": 1400, "height": 900})
         errors, requests = [], []
         tab.on("console", lambda message: message.type == "error" and errors.append(message.text))
