@@ -18,7 +18,11 @@ and `mask_credentials()` masks any URL's password in a message.
 from __future__ import annotations
 
 import re
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from urllib.parse import quote, unquote, urlsplit
 
 import psycopg2
@@ -33,6 +37,7 @@ LIBPQ_OPTIONS = (
     "sslrootcert",
     "sslcert",
     "sslkey",
+    "sslpassword",
     "connect_timeout",
     "application_name",
     "options",
@@ -44,6 +49,19 @@ PASSWORD_PAIR = re.compile(
     re.IGNORECASE,
 )
 DEFAULT_PORT = 5432
+SERVICE = "warehouse"  # the section of service_file()
+# what libpq's refusals of a TLS login mean, and what to do
+TLS_REFUSALS = {
+    "alert unknown ca": "the server does not trust the client certificate (sslcert): "
+    "have it signed by a CA of the server's ssl_ca_file",
+    "certificate verify failed": "the server's certificate is not signed by the CA in sslrootcert",
+    "has group or world access": "the key file (sslkey) must be its owner's alone: chmod 600 it",
+    "certificate authentication failed": "the client certificate's common name (CN) "
+    "must be the URL's user",
+    "bad decrypt": "sslpassword is not the passphrase of the key file (sslkey)",
+    "requires a valid client certificate": "the server admits client certificates only: "
+    "set sslcert and sslkey to files that exist",
+}
 
 
 @dataclass(frozen=True)
@@ -146,10 +164,35 @@ class PostgresUrl:
             env["PGOPTIONS"] = self.options["options"]
         return env
 
+    @contextmanager
+    def service_file(self) -> Iterator[dict[str, str]]:
+        """For a client key with a passphrase (`sslpassword`), which dbt's
+        profile cannot pass to libpq: a libpq service file holding it, in a
+        folder only this user reads, removed after the block; yields the
+        variables that make libpq read it (PGSERVICEFILE, PGSERVICE), or
+        none without a passphrase."""
+        if "sslpassword" not in self.options:
+            yield {}
+            return
+        with tempfile.TemporaryDirectory(prefix="libpq-") as folder:
+            service = Path(folder) / "pg_service.conf"
+            service.touch(mode=0o600)
+            service.write_text(f"[{SERVICE}]\nsslpassword={self.options['sslpassword']}\n")
+            yield {"PGSERVICEFILE": str(service), "PGSERVICE": SERVICE}
+
     def describe(self) -> str:
         """Where it points, without credentials: 'database x on host:port'."""
         where = f"socket {self.host}" if self.socket_dir else f"{self.host}:{self.port}"
         return f"database {self.dbname} on {where}"
+
+
+def unreachable(what: str, url: PostgresUrl, reason: str, setting: str) -> str:
+    """Why `what` at `url` could not be reached, in one line, credentials
+    masked, with what a TLS refusal means, and the setting to check."""
+    reason = mask_credentials(" ".join(reason.split()))
+    hint = next((f" ({hint})" for cause, hint in TLS_REFUSALS.items() if cause in reason), "")
+    where = f"cannot reach {what} ({url.describe()})"
+    return f"{where}: {reason}{hint}. Check the server, or set {setting}."
 
 
 def mask_credentials(text: str) -> str:

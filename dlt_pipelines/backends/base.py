@@ -17,8 +17,8 @@ import importlib
 import os
 import re
 from abc import ABC, abstractmethod
-from collections.abc import Mapping
-from contextlib import AbstractContextManager
+from collections.abc import Iterator, Mapping
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
@@ -202,6 +202,12 @@ class Warehouse(ABC):
         """The environment (dbt_env()) and the folder a dbt process of the
         project runs with."""
         return self.dbt_env(), REPO_ROOT
+
+    @contextmanager
+    def dbt_secrets(self) -> Iterator[dict[str, str]]:
+        """Variables a dbt (or mf) process needs, while the block runs it, for
+        a secret its profile has no setting for (none by default)."""
+        yield {}
 
     def dbt_vars(self) -> dict[str, str]:
         """dbt vars that point dbt at this warehouse's schemas."""

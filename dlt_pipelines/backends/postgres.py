@@ -20,16 +20,32 @@ from pathlib import Path
 
 import dlt
 import psycopg2
+from dlt.common.configuration import configspec
 from dlt.common.destination import Destination
+from dlt.destinations.impl.postgres.configuration import PostgresCredentials
 from psycopg2 import sql
 
 from dlt_pipelines.backends.base import Slot, Warehouse
 from dlt_pipelines.exceptions import UrlError, WarehouseError
-from dlt_pipelines.postgres_url import PostgresUrl, mask_credentials
+from dlt_pipelines.postgres_url import PostgresUrl, unreachable
 
 DBT_SCHEMAS = ("staging", "intermediate", "mart_tables", "marts", "test_failures")
 PUBLISHED, STANDBY = "published", "standby"
 STANDBY_SUFFIX, SWAP_SUFFIX, DEVELOPMENT_SUFFIX = "__standby", "__swap", "__dev"
+
+
+@configspec(init=False)
+class LibpqCredentials(PostgresCredentials):
+    """dlt's postgres credentials, given to psycopg2 as PostgresUrl writes
+    them. dlt's own URL writes a space in an option as `+`, which libpq
+    reads as it is (a key's passphrase, `options=-c ...` would break), and
+    dlt requires a password, which a login by client certificate (pg_hba
+    `cert`) has not; resolved here, these credentials are taken as they are."""
+
+    def to_native_representation(self) -> str:
+        options = {name: str(value) for name, value in self.get_query().items()}
+        login = (self.host, self.port, self.username, self.password or "", self.database)
+        return PostgresUrl(*login, options).uri()
 
 
 @dataclass(frozen=True)
@@ -75,10 +91,10 @@ class PostgresWarehouse(Warehouse):
         try:
             connection = self.url.connect()
         except psycopg2.OperationalError as error:
-            reason = mask_credentials(" ".join(str(error).split()))
             raise WarehouseError(
-                f"cannot reach the PostgreSQL warehouse ({self.url.describe()}): {reason}. "
-                "Check the server, or WAREHOUSE_POSTGRES_URL."
+                unreachable(
+                    "the PostgreSQL warehouse", self.url, str(error), "WAREHOUSE_POSTGRES_URL"
+                )
             ) from None
         if read_only:
             connection.set_session(readonly=True)
@@ -100,12 +116,21 @@ class PostgresWarehouse(Warehouse):
 
     @contextmanager
     def destination(self, read_only: bool = False) -> Iterator[Destination]:
-        """dlt's postgres destination."""
-        yield dlt.destinations.postgres(self.url.uri())
+        """dlt's postgres destination, connecting with the URL as libpq reads it."""
+        credentials = LibpqCredentials()
+        credentials.parse_native_representation(self.url.uri())
+        yield dlt.destinations.postgres(credentials.resolve())
 
     def dbt_env(self) -> dict[str, str]:
         """env() and the URL's parts (WAREHOUSE_POSTGRES_HOST, ...)."""
         return self.env() | self.url.dbt_env("WAREHOUSE_POSTGRES")
+
+    @contextmanager
+    def dbt_secrets(self) -> Iterator[dict[str, str]]:
+        """A client key's passphrase, which dbt's profile has no setting for:
+        a libpq service file holds it while the block runs (PostgresUrl.service_file)."""
+        with self.url.service_file() as service:
+            yield service
 
     def standby(self) -> Slot:
         """The schemas *__standby."""

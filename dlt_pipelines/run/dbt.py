@@ -83,10 +83,18 @@ def run_dbt(
     results = target_dir / RESULT_FILES.get(arguments[0], "run_results.json")
     results.unlink(missing_ok=True)
     env, cwd = warehouse.dbt_process()
-    env = os.environ | env | ({"DBT_AS_OF_DATE": as_of.isoformat()} if as_of else {})
-    with subprocess.Popen(
-        command, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
-    ) as dbt:
+    env |= {"DBT_AS_OF_DATE": as_of.isoformat()} if as_of else {}
+    with (
+        warehouse.dbt_secrets() as secrets,
+        subprocess.Popen(
+            command,
+            cwd=cwd,
+            env=os.environ | env | secrets,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        ) as dbt,
+    ):
         error = _echo_and_find_error(dbt.stdout)
     return _read_outcome(dbt.returncode, results, error)
 

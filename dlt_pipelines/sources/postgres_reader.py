@@ -24,7 +24,7 @@ import pyarrow.compute as pc
 from dlt.sources import DltResource
 
 from dlt_pipelines.exceptions import SourceError, UrlError
-from dlt_pipelines.postgres_url import PostgresUrl, mask_credentials
+from dlt_pipelines.postgres_url import PostgresUrl, unreachable
 from dlt_pipelines.sources.contract import check_configured_tables, check_contract
 from dlt_pipelines.sources.key_findings import key_findings_resource
 from dlt_pipelines.sources.tables import SourceTable
@@ -71,11 +71,9 @@ def _connect(source: PostgresUrl, label: str, section: str) -> adbc.Connection:
     try:
         return adbc.connect(source.uri())
     except adbc.Error as error:
-        reason = mask_credentials(str(error).splitlines()[0])
-        raise SourceError(
-            f"cannot reach the {label} database ({source.describe()}): {reason}. "
-            f"Check the server, or set SOURCES__{section.upper()}__CREDENTIALS."
-        ) from None
+        setting = f"SOURCES__{section.upper()}__CREDENTIALS"
+        reason = str(error).splitlines()[0]
+        raise SourceError(unreachable(f"the {label} database", source, reason, setting)) from None
 
 
 def read_catalog(connection: adbc.Connection) -> dict[str, dict[str, str]]:

@@ -136,7 +136,10 @@ def list_metrics(layer: SemanticLayer) -> None:
 def query(layer: SemanticLayer, arguments: list[str]) -> int:
     """Run `mf query` on the warehouse; its exit code."""
     command = [str(MF), *mf_query_arguments(layer, arguments)]
-    return subprocess.run(command, cwd=layer.project, env=layer.env(), check=False).returncode
+    with layer.warehouse.dbt_secrets() as secrets:
+        return subprocess.run(
+            command, cwd=layer.project, env=layer.env() | secrets, check=False
+        ).returncode
 
 
 # --- check: every metric against its marts ----------------------------------
@@ -228,18 +231,20 @@ def compare(layer: SemanticLayer, configuration, agreement: Agreement) -> tuple[
 
 def check(layer: SemanticLayer) -> int:
     """Compare every metric with its marts; 0 when all agree."""
-    os.environ.update(layer.env())
     from dbt_metricflow.cli.cli_configuration import CLIConfiguration
 
-    configuration = CLIConfiguration()
-    configuration.setup(configure_file_logging=False)
     compared, problems = 0, []
-    for agreement in agreements(layer):
-        rows, found = compare(layer, configuration, agreement)
-        compared, problems = compared + rows, problems + found
-        where = "".join(f" where {name} = {value}" for name, value in agreement.where.items())
-        column = f"{agreement.mart}.{agreement.columns[agreement.metric]}"
-        print(f"{'FAIL' if found else 'ok'}: {agreement.metric}{where} = {column} ({rows} rows)")
+    with layer.warehouse.dbt_secrets() as secrets:
+        os.environ.update(layer.env() | secrets)
+        configuration = CLIConfiguration()
+        configuration.setup(configure_file_logging=False)
+        for agreement in agreements(layer):
+            rows, found = compare(layer, configuration, agreement)
+            compared, problems = compared + rows, problems + found
+            where = "".join(f" where {name} = {value}" for name, value in agreement.where.items())
+            column = f"{agreement.mart}.{agreement.columns[agreement.metric]}"
+            outcome = "FAIL" if found else "ok"
+            print(f"{outcome}: {agreement.metric}{where} = {column} ({rows} rows)")
     print(*problems, sep="\n")
     verdict = "every metric agrees with its mart"
     if problems:

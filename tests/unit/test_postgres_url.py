@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from dlt_pipelines.exceptions import UrlError
-from dlt_pipelines.postgres_url import PostgresUrl, mask_credentials
+from dlt_pipelines.postgres_url import PostgresUrl, mask_credentials, unreachable
 
 RESERVED = ":/?#[]@!$&'()*+,;=% "
 ENCODED = "%3A%2F%3F%23%5B%5D%40%21%24%26%27%28%29%2A%2B%2C%3B%3D%25%20"
@@ -78,3 +80,34 @@ def test_describe_and_a_masked_message_never_show_the_password():
     assert url.describe() == "database wh on db:5432"
     message = f"cannot connect to {url.uri()}"
     assert mask_credentials(message) == "cannot connect to postgresql://etl:***@db:5432/wh"
+
+
+def test_a_key_passphrase_reaches_dbt_through_a_private_service_file():
+    url = PostgresUrl.parse("postgresql://etl@db/wh?sslkey=%2Fkeys%2Fetl.key&sslpassword=s3cr%20t")
+    assert url.password == "" and url.options["sslpassword"] == "s3cr t"
+    assert "s3cr t" not in str(url.dbt_env("WAREHOUSE_POSTGRES"))  # dbt has no setting for it
+    with url.service_file() as env:
+        service = Path(env["PGSERVICEFILE"])
+        assert env["PGSERVICE"] == "warehouse"
+        assert service.read_text() == "[warehouse]\nsslpassword=s3cr t\n"
+        assert (service.stat().st_mode & 0o777, service.parent.stat().st_mode & 0o777) == (
+            0o600,
+            0o700,
+        )
+    assert not service.parent.exists()  # gone with the block
+    with PostgresUrl.parse("postgresql://etl@db/wh").service_file() as env:
+        assert env == {}
+    assert mask_credentials(url.uri()) == (
+        "postgresql://etl@db:5432/wh?sslkey=%2Fkeys%2Fetl.key&sslpassword=***"
+    )
+
+
+def test_a_refused_tls_login_says_what_to_fix():
+    url = PostgresUrl.parse("postgresql://etl@db/wh?sslmode=verify-full")
+    refused = "connection to server failed: SSL error: tlsv1 alert unknown ca"
+    assert unreachable("the warehouse", url, refused, "WAREHOUSE_POSTGRES_URL") == (
+        "cannot reach the warehouse (database wh on db:5432): connection to server failed: SSL "
+        "error: tlsv1 alert unknown ca (the server does not trust the client certificate "
+        "(sslcert): have it signed by a CA of the server's ssl_ca_file). Check the server, or "
+        "set WAREHOUSE_POSTGRES_URL."
+    )
