@@ -139,12 +139,14 @@ class Builds:
         """The dbt project the build was last built with."""
         return self.folder / build / "state"
 
-    def keep_state(self, build: str) -> None:
-        """After a successful build: its project is the state to compare with."""
+    def save_built(self, build: str, marker: BuildMarker) -> None:
+        """After a successful build: its marker, and its project as the state
+        the next build compares with."""
         self.state_dir(build).mkdir(parents=True, exist_ok=True)
         shutil.copyfile(
             self.target_dir(build) / "manifest.json", self.state_dir(build) / "manifest.json"
         )
+        self.save(build, marker)
 
     def seed(self, build: str, published: str | None) -> None:
         """Give a build seeded from the published one (a copy of it) the
@@ -163,7 +165,7 @@ class Builds:
 
 
 def dbt_selection(
-    builds: Builds, build: str, history: RunHistory, dbt_vars: dict, shared_raw: bool
+    builds: Builds, build: str, history: RunHistory, as_of: str, dbt_vars: dict, shared_raw: bool
 ) -> list[str]:
     """The dbt arguments that select what a build must rebuild and test ([]
     for everything): see the module's docstring. The journal, this run last,
@@ -189,7 +191,12 @@ def dbt_selection(
         # a key finding changes every staging model of its source
         if f"{source}.{table.name}" in changed or f"{source}.{FINDINGS}" in changed
     ]
-    only_the_date = not changed and marker.dbt_vars == dbt_vars and not marker.unsynced_persons
+    only_the_date = (
+        not changed
+        and marker.as_of_date != as_of
+        and marker.dbt_vars == dbt_vars
+        and not marker.unsynced_persons
+    )
     models = MODELS_NEW_DATE if only_the_date else MODELS_EVERY_BUILD
     return ["--select", *models, *staging_tests, "--state", str(state)]
 

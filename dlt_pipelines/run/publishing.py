@@ -19,8 +19,9 @@ from __future__ import annotations
 
 import json
 import logging
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
+from enum import StrEnum
 
 from dlt_pipelines.backends import Slot, Warehouse
 from dlt_pipelines.dashboard.render import dashboard_path, write_dashboard
@@ -29,7 +30,12 @@ from dlt_pipelines.run.history import RunHistory, RunRecord, RunStatus
 
 logger = logging.getLogger(__name__)
 
-PINNED, RELEASED = "pinned", "released"
+
+class PinState(StrEnum):
+    """What a pin does to the next runs."""
+
+    PINNED = "pinned"  # they build but publish nothing
+    RELEASED = "released"  # the next one publishes, even if nothing changed
 
 
 def publish_build(
@@ -48,8 +54,7 @@ def publish_build(
     published = warehouse.publish(slot)
     if published != slot.name:  # the builds' names follow their places
         builds.swap(slot.name, published)
-    builds.keep_state(published)
-    builds.save(published, replace(marker, published_at=datetime.now(UTC).isoformat()))
+    builds.save_built(published, replace(marker, published_at=datetime.now(UTC).isoformat()))
     _keep_dbt_state(warehouse, builds, published)
     logger.info(f"published {warehouse.describe()}")
     refresh_dashboard(warehouse, marker.run_id, record)
@@ -87,10 +92,13 @@ def refresh_dashboard(warehouse: Warehouse, build: str, record: RunRecord) -> No
 class Pin:
     """A rollback's pin (or, once released, the release waiting for a run)."""
 
-    state: str  # pinned or released
+    state: PinState
     build: str  # the run id of the build the rollback published
     by: str  # the run id of the rollback (then of the release)
-    at: str  # when
+    at: str = field(default_factory=lambda: datetime.now(UTC).isoformat())  # when
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "state", PinState(self.state))  # as read back from JSON
 
     @staticmethod
     def read(warehouse: Warehouse) -> Pin | None:

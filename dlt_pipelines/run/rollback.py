@@ -17,13 +17,12 @@ history, like a run.
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime
 
 from dlt_pipelines.backends import Warehouse
 from dlt_pipelines.exceptions import PipelineError
 from dlt_pipelines.run.builds import Builds
 from dlt_pipelines.run.history import Action, RunHistory, RunRecord, RunStatus
-from dlt_pipelines.run.publishing import PINNED, RELEASED, Pin, publish_build
+from dlt_pipelines.run.publishing import Pin, PinState, publish_build
 from dlt_pipelines.run.recorded import recorded
 
 logger = logging.getLogger(__name__)
@@ -56,7 +55,7 @@ def _roll_back(warehouse: Warehouse, record: RunRecord, history: RunHistory) -> 
     record.finish(RunStatus.SUCCESS)
     history.save(record)  # published with the build, where the build holds the history
     publish_build(warehouse, builds, slot, previous, history, record)
-    Pin(PINNED, previous.run_id, record.run_id, datetime.now(UTC).isoformat()).write(warehouse)
+    Pin(PinState.PINNED, previous.run_id, record.run_id).write(warehouse)
     logger.info(f"pinned: runs build but publish nothing until make release ({record.note})")
 
 
@@ -66,9 +65,9 @@ def release(warehouse: Warehouse) -> RunRecord:
 
     def lift(history: RunHistory) -> None:
         pin = Pin.read(warehouse)
-        if pin is None or pin.state != PINNED:
+        if pin is None or pin.state is not PinState.PINNED:
             raise PipelineError("nothing to release: no rollback pins the warehouse")
-        Pin(RELEASED, pin.build, record.run_id, datetime.now(UTC).isoformat()).write(warehouse)
+        Pin(PinState.RELEASED, pin.build, record.run_id).write(warehouse)
         record.note = f"released build {pin.build}: the next run publishes"
         record.finish(RunStatus.SUCCESS)
 
@@ -92,7 +91,7 @@ def status_lines(warehouse: Warehouse) -> list[str]:
         "pinned: no"
         if pin is None
         else f"pinned: yes, by rollback {pin.by} at {pin.at} (make release lifts it)"
-        if pin.state == PINNED
+        if pin.state is PinState.PINNED
         else f"pinned: released by {pin.by}; the next run publishes"
     )
     lines.append("last runs:")

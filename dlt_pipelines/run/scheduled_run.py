@@ -44,7 +44,7 @@ from dlt_pipelines.run.dbt import run_dbt
 from dlt_pipelines.run.freshness import stale_sources
 from dlt_pipelines.run.history import RunHistory, RunRecord, RunStatus
 from dlt_pipelines.run.load import load_sources
-from dlt_pipelines.run.publishing import PINNED, RELEASED, Pin, publish_build
+from dlt_pipelines.run.publishing import Pin, PinState, publish_build
 from dlt_pipelines.run.recorded import recorded
 from dlt_pipelines.run.rollback import release, rollback, status_lines
 from dlt_pipelines.sources import SOURCES
@@ -83,8 +83,9 @@ def _load_build_publish(
     builds = Builds(warehouse.run_file(".builds"))
     as_of = options.as_of_date.isoformat()
     pin = Pin.read(warehouse)
+    pin_state = pin.state if pin else None
     # after a release, the run publishes the sources' state whatever changed
-    must_build = options.full_refresh or (pin is not None and pin.state == RELEASED)
+    must_build = options.full_refresh or pin_state is PinState.RELEASED
     with _timed(record, "load"):
         slot, published = warehouse.standby(), warehouse.published_slot()
         if not must_build and _published_is_current(
@@ -132,9 +133,8 @@ def _load_build_publish(
             _unsynced_persons(slot.warehouse),
         )
         record.built = True
-        if pin is not None and pin.state == PINNED:
-            builds.keep_state(slot.name)  # the next run builds on it
-            builds.save(slot.name, built)
+        if pin_state is PinState.PINNED:
+            builds.save_built(slot.name, built)  # the next run builds on it
             record.note = (
                 f"pinned by rollback {pin.by}: built, published nothing (make release lifts it)"
             )
@@ -219,7 +219,12 @@ def _build(
         []
         if options.full_refresh
         else dbt_selection(
-            builds, slot.name, history, options.dbt_vars, warehouse.shares_raw_tables
+            builds,
+            slot.name,
+            history,
+            options.as_of_date.isoformat(),
+            options.dbt_vars,
+            warehouse.shares_raw_tables,
         )
     )
     arguments = ["build", *selection, "--exclude-resource-type", "unit_test"]
