@@ -13,13 +13,14 @@ to build. Where a build is a whole warehouse (DuckDB's slots), a standby
 that holds an older build than the published one would load the rows it
 lacks: the run then first asks what a load into the published build would
 bring (a dry run, reading it only), and stops if nothing.
-Otherwise it builds the intermediate tables and the marts (for a new as-of
-date and no other change, only the models that read the date and what
-depends on them); the staging models only when their code changed (a view
-follows its table by itself); and runs the data tests of what it built,
-the tests of the staging models whose tables changed since the build it
-replaces, and the cross-source checks. Without a marker, a state or the runs since (a first build, a
---full-refresh, a lost folder), it builds everything. Tests of the code
+Otherwise it builds, and tests, what depends on the tables that changed
+since the build it replaces (a table with no change rebuilds nothing), on
+a new as-of date (the models that read it, and what depends on them) and
+on changed code, and the loads; a table nothing changed in stays as it is.
+Every table and mart is rebuilt when the dbt vars changed, or when persons
+wait for ChemLink (their standing can change with any load). Without a
+marker, a state or the runs since (a first build, a --full-refresh, a lost
+folder), it builds everything. Tests of the code
 rather than the data (CODE_INVARIANTS, and dbt's unit tests) are for
 `make test`, not for scheduled runs.
 """
@@ -37,20 +38,26 @@ from dlt_pipelines.run.history import RunHistory
 from dlt_pipelines.sources import TABLES
 from dlt_pipelines.sources.key_findings import FINDINGS
 
+# What a build rebuilds when the vars changed, or when persons wait for
+# ChemLink (their standing can change with any load): every table and mart.
 MODELS_EVERY_BUILD = [
     "path:models/intermediate,config.materialized:table",
     "path:models/intermediate,config.materialized:incremental",
     "path:models/marts",
-    "state:modified+",
-    "no_duplicate_keys_at_source",
-    "stg_chemlink__loads,resource_type:test",
-    "stg_engagement__loads,resource_type:test",
 ]
-# A new as-of date and nothing else: the models that read the date (tag
-# as_of, tests/e2e/test_model_logic.py keeps the tag exact) and what depends
-# on them, and the loads (a run always adds one); the rest holds, persons
-# included, as long as none of them was waiting for ChemLink (unsynced).
-MODELS_NEW_DATE = ["tag:as_of+", "int_source_loads_unioned", "state:modified+"]
+# What every build rebuilds and tests besides: the models whose code
+# changed and what depends on them, the loads (a run always adds one) and
+# the mart that shows them, the checks across the sources.
+MODELS_EVERY_LOAD = [
+    "state:modified+",
+    "int_source_loads_unioned",
+    "data_quality_summary",
+    "no_duplicate_keys_at_source",
+    *(f"stg_{source}__loads,resource_type:test" for source in TABLES),
+]
+# A new as-of date: the models that read the date (tag as_of,
+# tests/e2e/test_model_logic.py keeps the tag exact) and what depends on them.
+MODELS_NEW_DATE = ["tag:as_of+"]
 # Tests of the models' code rather than of the data: zero-filled windows have
 # their row counts, derived columns their accepted values whatever the data.
 # `make test` runs them (tests/e2e/test_model_logic.py), as it runs dbt's
@@ -184,21 +191,19 @@ def dbt_selection(
         if shared_raw or run.loaded_into == build
     ]
     changed = {table for run in since for table, rows in run.rows_loaded.items() if rows}
-    staging_tests = [
-        f"stg_{source}__{table.name},resource_type:test"
+    changed_staging = [
+        f"stg_{source}__{table.name}"
         for source, tables in TABLES.items()
         for table in tables
         # a key finding changes every staging model of its source
         if f"{source}.{table.name}" in changed or f"{source}.{FINDINGS}" in changed
     ]
-    only_the_date = (
-        not changed
-        and marker.as_of_date != as_of
-        and marker.dbt_vars == dbt_vars
-        and not marker.unsynced_persons
-    )
-    models = MODELS_NEW_DATE if only_the_date else MODELS_EVERY_BUILD
-    return ["--select", *models, *staging_tests, "--state", str(state)]
+    if marker.dbt_vars != dbt_vars or marker.unsynced_persons:
+        models = MODELS_EVERY_BUILD
+    else:  # what depends on a changed table, and on a new date
+        models = [f"{model}+" for model in changed_staging]
+        models += MODELS_NEW_DATE if marker.as_of_date != as_of else []
+    return ["--select", *models, *MODELS_EVERY_LOAD, "--state", str(state)]
 
 
 def newest_load(warehouse: Warehouse) -> str:

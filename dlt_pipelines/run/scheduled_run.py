@@ -34,7 +34,6 @@ from dlt_pipelines.exceptions import BuildFailed
 from dlt_pipelines.logs import command_line
 from dlt_pipelines.run.builds import (
     CODE_INVARIANTS,
-    MODELS_NEW_DATE,
     BuildMarker,
     Builds,
     dbt_selection,
@@ -233,7 +232,6 @@ def _build(
     # first, a lost folder, a warehouse of an older version) trusts no table
     arguments += [] if selection else ["--full-refresh"]
     scope = "every model" if not selection else "what changed"
-    scope = "what the new as-of date changes" if MODELS_NEW_DATE[0] in selection else scope
     logger.info(f"dbt build: {scope}, and its tests")
     built = run_dbt(
         arguments,

@@ -8,8 +8,9 @@ PROPERTY_SEED picks another sequence (the default keeps CI reproducible),
 PROPERTY_STEPS a longer one (two in `make test`: the second run loads the
 late commit of the first). On DuckDB the first run is the one right after
 the warehouse's first (its standby seeded from it). Then a run with nothing
-changed builds nothing, and new as-of days rebuild only what reads the
-date (once the standby has caught up) and still equal a full rebuild."""
+changed builds nothing, and new as-of days (the second with one table
+changed) rebuild only what reads the date or that table (once the standby
+has caught up) and still equal a full rebuild."""
 
 from __future__ import annotations
 
@@ -78,14 +79,18 @@ def test_incremental_runs_equal_a_full_rebuild(target, sources, request, tmp_pat
 
     unchanged = scheduled_run(warehouse, sources, *WITHOUT_DATA_TESTS)  # nothing changed
     assert "nothing changed since run" in unchanged.stdout
-    # new as-of days, nothing else: the first catches the standby up (it is
-    # one build behind), the second rebuilds only what reads the date
+    # new as-of days: the first catches the standby up (it is one build
+    # behind); the second, with one table changed, rebuilds what reads the
+    # date and what depends on that table, nothing else
     for days in (1, 2):
+        if days == 2:
+            change(sources, "soft-delete collections", generator.random())
         day = AS_OF + timedelta(days=days)
         run = scheduled_run(warehouse, sources, *WITHOUT_DATA_TESTS, "--as-of", day.isoformat())
         assert run.returncode == 0, run.stdout[-3000:]
-    assert "dbt build: what the new as-of date changes" in run.stdout
-    assert "int_persons_unioned" not in run.stdout  # it does not read the date
+    assert "dbt build: what changed" in run.stdout
+    assert "int_activity_events_tracked" in run.stdout  # it reads the collections
+    assert "int_persons_unioned" not in run.stdout  # it reads neither them nor the date
     full = full_rebuild_of(warehouse, tmp_path / "new_day", day)
     assert [m for m in MART_MODELS if mart(warehouse, m) != mart(full, m)] == []
     late = "select count(*) from raw_engagement.comments where content = 'late'"
