@@ -73,8 +73,7 @@ def run_dbt(
     ]
     if dbt_vars:
         command += ["--vars", json.dumps(dbt_vars)]
-    target_dir = target_dir or Path(os.environ.get("DBT_TARGET_PATH", project_dir / "target"))
-    target_dir = target_dir.resolve()  # dbt runs in another folder
+    target_dir = (target_dir or default_target_dir(project_dir)).resolve()  # dbt runs elsewhere
     command += ["--target-path", str(target_dir), "--log-path", str(target_dir)]
     if not sys.stdout.isatty():
         command.append("--no-use-colors")
@@ -97,6 +96,12 @@ def run_dbt(
     ):
         error = _echo_and_find_error(dbt.stdout)
     return _read_outcome(dbt.returncode, results, error)
+
+
+def default_target_dir(project_dir: Path = PROJECT_DIR) -> Path:
+    """Where dbt writes when not told: DBT_TARGET_PATH, as dbt itself reads
+    it, else the project's target/."""
+    return Path(os.environ.get("DBT_TARGET_PATH", project_dir / "target"))
 
 
 def _echo_and_find_error(lines) -> str:

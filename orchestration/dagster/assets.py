@@ -21,11 +21,9 @@ refused, saying so: the run always does the whole path.
 
 import json
 import logging
-import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
-from pathlib import Path
 
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator
@@ -36,7 +34,7 @@ from dlt_pipelines.exceptions import PipelineError
 from dlt_pipelines.logs import PROJECT_LOGGERS, configure
 from dlt_pipelines.postgres_url import mask_credentials
 from dlt_pipelines.run.builds import Builds, is_code_invariant
-from dlt_pipelines.run.dbt import PROJECT_DIR, run_dbt
+from dlt_pipelines.run.dbt import PROJECT_DIR, default_target_dir, run_dbt
 from dlt_pipelines.run.history import RunRecord, RunStatus
 from dlt_pipelines.run.recorded import last_line
 from dlt_pipelines.run.scheduled_run import RunOptions
@@ -44,6 +42,7 @@ from dlt_pipelines.sources import SOURCES
 from scripts.demo.build import build
 
 PUBLISHED = "published"
+PROJECT_FOLDERS = ("models", "macros", "tests")  # what dbt parses, with dbt_project.yml
 # dbt's statuses of a test that did not pass (an error is a failure to run it)
 CHECK_SEVERITIES = {"warn": dg.AssetCheckSeverity.WARN, "fail": dg.AssetCheckSeverity.ERROR}
 
@@ -64,20 +63,16 @@ class WarehouseTranslator(DagsterDbtTranslator):
 
 
 def dbt_manifest(warehouse: Warehouse) -> dict:
-    """The project's manifest, parsed again when a file of the project is
-    newer (dbt parse, partially, into the target folder run_dbt uses)."""
-    manifest = _target_dir() / "manifest.json"
-    newest = max(path.stat().st_mtime for path in PROJECT_DIR.rglob("*.[sy]*[lm]"))
-    if not manifest.exists() or manifest.stat().st_mtime < newest:
+    """The project's manifest, parsed again (partially) when a file of the
+    project is newer, where run_dbt has dbt write."""
+    manifest = default_target_dir() / "manifest.json"
+    sources = [PROJECT_DIR / "dbt_project.yml"]
+    sources += [path for folder in PROJECT_FOLDERS for path in (PROJECT_DIR / folder).rglob("*")]
+    if not manifest.exists() or manifest.stat().st_mtime < max(p.stat().st_mtime for p in sources):
         parsed = run_dbt(["parse", "--quiet"], warehouse)
         if parsed.failed:
             raise PipelineError(f"dbt could not parse the project: {parsed.cause()}")
     return json.loads(manifest.read_text())
-
-
-def _target_dir() -> Path:
-    """Where run_dbt has dbt write when not told (DBT_TARGET_PATH, else warehouse/target)."""
-    return Path(os.environ.get("DBT_TARGET_PATH", PROJECT_DIR / "target"))
 
 
 class RunConfig(dg.Config):
