@@ -199,7 +199,8 @@ def dbt_selection(
         if f"{source}.{table.name}" in changed or f"{source}.{FINDINGS}" in changed
     ]
     if marker.dbt_vars != dbt_vars or marker.unsynced_persons:
-        models = MODELS_EVERY_BUILD
+        # every table and mart, and the tests of the changed tables' views
+        models = [*MODELS_EVERY_BUILD, *(f"{m},resource_type:test" for m in changed_staging)]
     else:  # what depends on a changed table, and on a new date
         models = [f"{model}+" for model in changed_staging]
         models += MODELS_NEW_DATE if marker.as_of_date != as_of else []

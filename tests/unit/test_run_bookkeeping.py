@@ -8,8 +8,16 @@ import pytest
 from dlt_pipelines.backends import Warehouse
 from dlt_pipelines.exceptions import RunLockBusy, WarehouseError
 from dlt_pipelines.postgres_url import PostgresUrl, mask_credentials
+from dlt_pipelines.run.builds import (
+    MODELS_EVERY_BUILD,
+    MODELS_EVERY_LOAD,
+    BuildMarker,
+    Builds,
+    dbt_selection,
+)
 from dlt_pipelines.run.history import RunHistory, RunRecord
 from dlt_pipelines.run.lock import run_lock
+from dlt_pipelines.sources import TABLES
 
 WAREHOUSE_URL = "postgresql://writer:W%40rehouse-pw@wh.internal:5432/analytics?sslmode=require"
 
@@ -70,3 +78,41 @@ def test_the_warehouse_comes_from_the_environment():
         Warehouse.from_env(
             {"WAREHOUSE_TARGET": "postgres", "WAREHOUSE_POSTGRES_URL": WAREHOUSE_URL + "&sslcrl=x"}
         )
+
+
+def selection_after(tmp_path, loaded: dict[str, int], as_of="2025-11-03", unsynced=0) -> list:
+    """What dbt_selection picks for a build made by run `built` (as of
+    2025-11-03, no vars, `unsynced` persons waiting) after one more run that
+    loaded `loaded` into it."""
+    builds, history = Builds(tmp_path / "builds"), RunHistory(tmp_path / "runs.jsonl")
+    built, then = RunRecord("w", loaded_into="a"), RunRecord("w", loaded_into="a")
+    then.rows_loaded = loaded
+    for record in (built, then):
+        history.save(record)
+    builds.save("a", BuildMarker(built.run_id, "1", "2025-11-03", {}, "success", [], unsynced))
+    builds.state_dir("a").mkdir(parents=True)
+    (builds.state_dir("a") / "manifest.json").write_text("{}")
+    selection = dbt_selection(builds, "a", history, as_of, {}, shared_raw=False)
+    assert selection[-2:] == ["--state", str(builds.state_dir("a"))]
+    return selection[1:-2]
+
+
+def test_a_build_selects_what_depends_on_what_changed(tmp_path):
+    # one table: what depends on it, and the loads
+    one = selection_after(tmp_path / "1", {"chemlink.query_embeddings": 3, "chemlink.persons": 0})
+    assert one == ["stg_chemlink__query_embeddings+", *MODELS_EVERY_LOAD]
+    # a new date alone: what reads the date
+    new_date = selection_after(tmp_path / "2", {}, as_of="2025-11-04")
+    assert new_date == ["tag:as_of+", *MODELS_EVERY_LOAD]
+    # a key finding changes every staging model of its source
+    findings = selection_after(tmp_path / "3", {"engagement.source_key_findings": 1})
+    staging = [f"stg_engagement__{table.name}+" for table in TABLES["engagement"]]
+    assert findings == [*staging, *MODELS_EVERY_LOAD]
+    assert len(staging) == 6
+    # persons waiting for ChemLink: every table and mart, the changed views' tests
+    waiting = selection_after(tmp_path / "4", {"engagement.posts": 2}, unsynced=1)
+    assert waiting == [
+        *MODELS_EVERY_BUILD,
+        "stg_engagement__posts,resource_type:test",
+        *MODELS_EVERY_LOAD,
+    ]
