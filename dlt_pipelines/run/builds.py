@@ -39,8 +39,9 @@ from dlt_pipelines.sources import TABLES
 from dlt_pipelines.sources.key_findings import FINDINGS
 
 # What a build rebuilds when the vars changed, or when persons wait for
-# ChemLink (their standing can change with any load): every table and mart.
-MODELS_EVERY_BUILD = [
+# ChemLink (their standing can change with any load), instead of what
+# depends on the changed tables.
+EVERY_TABLE_AND_MART = [
     "path:models/intermediate,config.materialized:table",
     "path:models/intermediate,config.materialized:incremental",
     "path:models/marts",
@@ -48,7 +49,7 @@ MODELS_EVERY_BUILD = [
 # What every build rebuilds and tests besides: the models whose code
 # changed and what depends on them, the loads (a run always adds one) and
 # the mart that shows them, the checks across the sources.
-MODELS_EVERY_LOAD = [
+MODELS_EVERY_BUILD = [
     "state:modified+",
     "int_source_loads_unioned",
     "data_quality_summary",
@@ -200,11 +201,11 @@ def dbt_selection(
     ]
     if marker.dbt_vars != dbt_vars or marker.unsynced_persons:
         # every table and mart, and the tests of the changed tables' views
-        models = [*MODELS_EVERY_BUILD, *(f"{m},resource_type:test" for m in changed_staging)]
+        models = [*EVERY_TABLE_AND_MART, *(f"{m},resource_type:test" for m in changed_staging)]
     else:  # what depends on a changed table, and on a new date
         models = [f"{model}+" for model in changed_staging]
         models += MODELS_NEW_DATE if marker.as_of_date != as_of else []
-    return ["--select", *models, *MODELS_EVERY_LOAD, "--state", str(state)]
+    return ["--select", *models, *MODELS_EVERY_BUILD, "--state", str(state)]
 
 
 def newest_load(warehouse: Warehouse) -> str:

@@ -9,8 +9,8 @@ from dlt_pipelines.backends import Warehouse
 from dlt_pipelines.exceptions import RunLockBusy, WarehouseError
 from dlt_pipelines.postgres_url import PostgresUrl, mask_credentials
 from dlt_pipelines.run.builds import (
+    EVERY_TABLE_AND_MART,
     MODELS_EVERY_BUILD,
-    MODELS_EVERY_LOAD,
     BuildMarker,
     Builds,
     dbt_selection,
@@ -100,19 +100,19 @@ def selection_after(tmp_path, loaded: dict[str, int], as_of="2025-11-03", unsync
 def test_a_build_selects_what_depends_on_what_changed(tmp_path):
     # one table: what depends on it, and the loads
     one = selection_after(tmp_path / "1", {"chemlink.query_embeddings": 3, "chemlink.persons": 0})
-    assert one == ["stg_chemlink__query_embeddings+", *MODELS_EVERY_LOAD]
+    assert one == ["stg_chemlink__query_embeddings+", *MODELS_EVERY_BUILD]
     # a new date alone: what reads the date
     new_date = selection_after(tmp_path / "2", {}, as_of="2025-11-04")
-    assert new_date == ["tag:as_of+", *MODELS_EVERY_LOAD]
+    assert new_date == ["tag:as_of+", *MODELS_EVERY_BUILD]
     # a key finding changes every staging model of its source
     findings = selection_after(tmp_path / "3", {"engagement.source_key_findings": 1})
     staging = [f"stg_engagement__{table.name}+" for table in TABLES["engagement"]]
-    assert findings == [*staging, *MODELS_EVERY_LOAD]
+    assert findings == [*staging, *MODELS_EVERY_BUILD]
     assert len(staging) == 6
     # persons waiting for ChemLink: every table and mart, the changed views' tests
     waiting = selection_after(tmp_path / "4", {"engagement.posts": 2}, unsynced=1)
     assert waiting == [
-        *MODELS_EVERY_BUILD,
+        *EVERY_TABLE_AND_MART,
         "stg_engagement__posts,resource_type:test",
-        *MODELS_EVERY_LOAD,
+        *MODELS_EVERY_BUILD,
     ]
