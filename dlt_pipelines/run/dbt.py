@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from collections import Counter
@@ -18,6 +19,8 @@ from dlt_pipelines.logs import json_lines
 
 PROJECT_DIR = REPO_ROOT / "warehouse"
 RESULT_FILES = {"build": "run_results.json", "test": "run_results.json", "source": "sources.json"}
+PARSE_FILE = "partial_parse.msgpack"  # dbt's parse of the project, kept in its target folder
+SHARED_PARSE = "DBT_PARTIAL_PARSE_FILE_PATH"
 
 
 @dataclass
@@ -56,12 +59,15 @@ def run_dbt(
     variables: dict | None = None,
     project_dir: Path = PROJECT_DIR,
     target_dir: Path | None = None,
+    parse_from: Path | None = None,
 ) -> DbtOutcome:
     """Run `dbt <arguments>` on the warehouse; return its outcome. dbt writes
     its artifacts and logs to `target_dir` (default: DBT_TARGET_PATH, as dbt
     itself reads it, else the project's target/). The as-of date goes as
     DBT_AS_OF_DATE, which no parse reads (macros/as_of.sql): a new date keeps
-    dbt's partial parse."""
+    dbt's partial parse. A target folder without a parse of its own starts
+    from `parse_from` (default: DBT_PARTIAL_PARSE_FILE_PATH), which dbt
+    reuses where it matches the project, the vars and the connection."""
     dbt_vars = warehouse.dbt_vars() | (variables or {})
     command = [
         *warehouse.dbt_command(),
@@ -81,6 +87,7 @@ def run_dbt(
         command += ["--log-format", "json"]
     results = target_dir / RESULT_FILES.get(arguments[0], "run_results.json")
     results.unlink(missing_ok=True)
+    _start_from_parse(target_dir, parse_from or Path(os.environ.get(SHARED_PARSE, "")))
     env, cwd = warehouse.dbt_process()
     env |= {"DBT_AS_OF_DATE": as_of.isoformat()} if as_of else {}
     with (
@@ -88,7 +95,8 @@ def run_dbt(
         subprocess.Popen(
             command,
             cwd=cwd,
-            env=os.environ | env | secrets,
+            # dbt would read that parse, not the folder's own
+            env={k: v for k, v in os.environ.items() if k != SHARED_PARSE} | env | secrets,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,
@@ -96,6 +104,14 @@ def run_dbt(
     ):
         error = _echo_and_find_error(dbt.stdout)
     return _read_outcome(dbt.returncode, results, error)
+
+
+def _start_from_parse(target_dir: Path, parse: Path) -> None:
+    """Copy a parse of the project into a target folder that has none."""
+    own = target_dir / PARSE_FILE
+    if parse.is_file() and not own.exists():
+        target_dir.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(parse, own)
 
 
 def default_target_dir(project_dir: Path = PROJECT_DIR) -> Path:

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 import time
 from collections.abc import Iterator
@@ -39,7 +40,7 @@ from dlt_pipelines.run.builds import (
     dbt_selection,
     newest_load,
 )
-from dlt_pipelines.run.dbt import run_dbt
+from dlt_pipelines.run.dbt import PARSE_FILE, run_dbt
 from dlt_pipelines.run.freshness import stale_sources
 from dlt_pipelines.run.history import RunHistory, RunRecord, RunStatus
 from dlt_pipelines.run.load import load_sources
@@ -226,19 +227,25 @@ def _build(
             warehouse.shares_raw_tables,
         )
     )
-    arguments = ["build", *selection, "--exclude-resource-type", "unit_test"]
+    # dbt's own DBT_EXCLUDE_RESOURCE_TYPES still counts (the option would override it)
+    excluded = {"unit_test", *os.environ.get("DBT_EXCLUDE_RESOURCE_TYPES", "").split()}
+    arguments = ["build", *selection, "--exclude-resource-type", *sorted(excluded)]
     arguments += ["--exclude", *CODE_INVARIANTS]
     # everything is built from scratch: a build without a known past (its
     # first, a lost folder, a warehouse of an older version) trusts no table
     arguments += [] if selection else ["--full-refresh"]
     scope = "every model" if not selection else "what changed"
     logger.info(f"dbt build: {scope}, and its tests")
+    published = warehouse.published_slot()
     built = run_dbt(
         arguments,
         slot.warehouse,
         options.as_of_date,
         options.dbt_vars,
         target_dir=builds.target_dir(slot.name),
+        # a build's first dbt starts from the other's parse (the same project,
+        # and the same connection but for the schemas' vars): dbt reuses it
+        parse_from=builds.target_dir(published) / PARSE_FILE if published else None,
     )
     record.dbt_results["build"] = built.summary()
     if built.failed:

@@ -2,13 +2,13 @@
 
 dbt parses the whole project (several seconds) unless it finds a parse of
 the same project, vars and connection to reuse. Each test writes dbt's
-artifacts to a folder of its own (tests/conftest.py), so each would parse
-anew; instead every dbt they start reads the parse made once for all
-workers (DBT_PARTIAL_PARSE_FILE_PATH: dbt reads it there, writes its own
-into the test's folder). It was made on DuckDB without vars; the as-of
-date is none (run_dbt passes it as DBT_AS_OF_DATE, which no parse reads),
-so a dbt of any date reuses it. A dbt on PostgreSQL (another database is
-another connection), or with vars, sees that and parses in full.
+artifacts to folders of its own (tests/conftest.py), so each would parse
+anew; instead a folder without a parse starts from the one made once for
+all workers (DBT_PARTIAL_PARSE_FILE_PATH, which run_dbt copies there). It
+was made on DuckDB without vars; the as-of date is none (run_dbt passes it
+as DBT_AS_OF_DATE, which no parse reads), so a dbt of any date reuses it.
+A dbt on PostgreSQL (another database is another connection), or with
+vars, sees that and parses in full once, then reuses its own folder's.
 """
 
 from __future__ import annotations

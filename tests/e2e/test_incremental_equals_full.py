@@ -66,7 +66,7 @@ def test_incremental_runs_equal_a_full_rebuild(target, sources, request, tmp_pat
         for name in generator.sample(sorted(CHANGES), CHANGES_PER_STEP):
             change(sources, name, generator.random())
         pending = late_comment(sources) if step == 0 else None  # stamped before the run...
-        run = scheduled_run(warehouse, sources, *WITHOUT_DATA_TESTS)
+        run = scheduled_run(warehouse, sources, **WITHOUT_DATA_TESTS)
         assert run.returncode == 0, run.stdout[-3000:]  # published
         assert "dbt build: what changed" in run.stdout  # incremental, not everything
         if pending:
@@ -77,7 +77,7 @@ def test_incremental_runs_equal_a_full_rebuild(target, sources, request, tmp_pat
         assert differing == [], f"seed {SEED}, step {step}"
     assert {model: mart(warehouse, model) for model in MART_MODELS} != first
 
-    unchanged = scheduled_run(warehouse, sources, *WITHOUT_DATA_TESTS)  # nothing changed
+    unchanged = scheduled_run(warehouse, sources, **WITHOUT_DATA_TESTS)  # nothing changed
     assert "nothing changed since run" in unchanged.stdout
     # new as-of days: the first catches the standby up (it is one build
     # behind); the second, with one table changed, rebuilds what reads the
@@ -86,7 +86,7 @@ def test_incremental_runs_equal_a_full_rebuild(target, sources, request, tmp_pat
         if days == 2:
             change(sources, "soft-delete collections", generator.random())
         day = AS_OF + timedelta(days=days)
-        run = scheduled_run(warehouse, sources, *WITHOUT_DATA_TESTS, "--as-of", day.isoformat())
+        run = scheduled_run(warehouse, sources, "--as-of", day.isoformat(), **WITHOUT_DATA_TESTS)
         assert run.returncode == 0, run.stdout[-3000:]
     assert "dbt build: what changed" in run.stdout
     assert "int_activity_events_tracked" in run.stdout  # it reads the collections

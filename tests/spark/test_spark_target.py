@@ -56,9 +56,9 @@ def spark(cluster, tmp_path_factory) -> SparkWarehouse:
     return SparkWarehouse((folder / "lake").as_uri(), "127.0.0.1", cluster.thrift_port)
 
 
-def run(warehouse: Warehouse, sources, *arguments: str, exit_code: int) -> str:
+def run(warehouse: Warehouse, sources, *arguments: str, exit_code: int, **environment) -> str:
     """A scheduled run, under foreign time zones; its output."""
-    done = scheduled_run(warehouse, sources, *arguments, **FOREIGN_TIME_ZONES)
+    done = scheduled_run(warehouse, sources, *arguments, **FOREIGN_TIME_ZONES, **environment)
     assert done.returncode == exit_code, done.stdout[-3000:] + done.stderr[-3000:]
     return done.stdout
 
@@ -78,7 +78,7 @@ def test_every_mart_equals_duckdb_after_a_load_and_after_changes(spark, publishe
     for number, name in enumerate(sorted(CHANGES)):
         change(sources, name, number / len(CHANGES))
     for warehouse in (spark, published):  # their data tests ran in the first runs
-        run(warehouse, sources, *WITHOUT_DATA_TESTS, exit_code=SUCCESS)
+        run(warehouse, sources, exit_code=SUCCESS, **WITHOUT_DATA_TESTS)
     changed = marts(spark)
     assert changed == marts(published)
     assert changed != first
