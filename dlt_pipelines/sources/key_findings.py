@@ -9,16 +9,24 @@ the warehouse's, without logical replication:
 - a key in the warehouse and no longer at the source: `removed_at_source`;
 - a key that several source rows share: `duplicate_at_source`.
 
+Where the run read a table's changes (not the whole table), only the key
+ranges whose counts differ are read key by key (key_ranges.py): a range
+holds at the source the warehouse's keys there, less those on record as
+removed, plus the keys this run extracted that the warehouse lacked, or
+a key has gone from it (or come back, or been duplicated). The ranges of
+keys on record as duplicated are always read, so that a fix clears them.
+
 Findings go to `source_key_findings` (table_name, row_id, finding, copies,
 detected_at, is_cleared) and are marked cleared when they no longer hold (a
 removed key comes back, a duplicate is fixed): the row stays, so the load
 that cleared it marks the source row as changed for the incremental models.
 Only keys travel, so the cost follows the size of the key set, not of the
-rows.
+rows, and most runs read no key at all.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import closing
 from datetime import UTC, datetime, timedelta
@@ -30,10 +38,12 @@ import pyarrow.compute as pc
 from dlt.destinations.exceptions import DatabaseUndefinedRelation
 from dlt.sources import DltResource
 
+from dlt_pipelines.sources.key_ranges import RANGES, KeyRanges
 from dlt_pipelines.sources.tables import SourceTable
 
 FINDINGS = "source_key_findings"
 REMOVED, DUPLICATE = "removed_at_source", "duplicate_at_source"
+NEW_KEYS_PER_QUERY = 1000  # keys looked up in the warehouse per query
 SCHEMA = pa.schema(
     [
         pa.field("table_name", pa.string(), nullable=False),
@@ -49,12 +59,16 @@ SCHEMA = pa.schema(
 def key_findings_resource(
     connection: adbc.Connection,
     tables: tuple[SourceTable, ...],
+    key_types: dict[str, str],
     unique_key_tables: frozenset[str],
     reconcile_every_hours: dict[str, float],
+    extracted: dict[str, list[pa.Array]],
 ) -> DltResource:
     """A dlt resource that records (and clears) what the key comparison finds.
-    `unique_key_tables` are kept unique by the source: on their first load
-    there is nothing to compare (no key loaded yet, no duplicate possible).
+    `key_types` are the source's types of each table's key. `unique_key_tables`
+    are kept unique by the source: on their first load there is nothing to
+    compare (no key loaded yet, no duplicate possible). `extracted` holds the
+    keys this run read of each table that it read changes of (not whole).
     The source's last resource: it closes the source's connection."""
 
     @dlt.resource(
@@ -71,8 +85,15 @@ def key_findings_resource(
                 every = timedelta(hours=reconcile_every_hours.get(table.name, 0))
                 if last and datetime.fromisoformat(last) + every > now:
                     continue
-                unique_key = table.name in unique_key_tables
-                findings = _compare_keys(connection, warehouse, table, unique_key, now)
+                findings = _compare_keys(
+                    connection,
+                    warehouse,
+                    table,
+                    key_types[table.name],
+                    table.name in unique_key_tables,
+                    now,
+                    extracted.get(table.name),
+                )
                 reconciled_at[table.name] = now.isoformat()
                 if findings is not None:
                     yield findings
@@ -82,22 +103,48 @@ def key_findings_resource(
 
 
 def _compare_keys(
-    connection: adbc.Connection, warehouse, table: SourceTable, unique_key: bool, now: datetime
+    connection: adbc.Connection,
+    warehouse,
+    table: SourceTable,
+    key_type: str,
+    unique_key: bool,
+    now: datetime,
+    extracted: list[pa.Array] | None,
 ) -> pa.Table | None:
     """New findings for one table, and the recorded ones that no longer hold;
-    None on the first load of a table with a unique key (nothing to find)."""
-    loaded = _warehouse_column(
-        warehouse, f"select distinct cast({table.primary_key} as varchar) from {table.name}"
-    )
-    if loaded is None and unique_key:
+    None where there is nothing to compare: on the first load of a table
+    with a unique key, or when no key range differs."""
+    largest = _warehouse_rows(warehouse, f"select max({table.primary_key}) from {table.name}")
+    if largest is None and unique_key:
         return None
+    recorded = {finding: _recorded(warehouse, table, finding) for finding in (REMOVED, DUPLICATE)}
+    ranges = (
+        KeyRanges.of(table.primary_key, key_type, largest[0][0])
+        if largest is not None and extracted is not None
+        else None
+    )
+    if ranges is None:  # every key: a first load, a whole table read, a key without ranges
+        loaded = _all_loaded_keys(warehouse, table) if largest is not None else None
+        at_source = _source_keys(
+            connection, f'select "{table.primary_key}"::text from "{table.name}"'
+        )
+    else:
+        differing = _differing_ranges(
+            connection, warehouse, table.name, ranges, extracted, recorded
+        )
+        if not differing:
+            return None
+        loaded = _warehouse_column(
+            warehouse,
+            f"select distinct cast({table.primary_key} as varchar) from {table.name}"
+            f" where {ranges.warehouse_range()} in ({_labels(ranges, differing)})",
+        )
+        at_source = _source_keys(connection, ranges.source_keys(table.name, differing))
     if loaded is None:  # first load: only duplicates can be found
         loaded = pa.array([], pa.string())
-    at_source = _source_keys(connection, table)
     counts = pc.value_counts(at_source)
     present = counts.field("values")
     duplicated = counts.filter(pc.greater(counts.field("counts"), 1))
-    recorded = {finding: _recorded(warehouse, table, finding) for finding in (REMOVED, DUPLICATE)}
     gone = _not_in(_not_in(loaded, present), recorded[REMOVED])
     return pa.concat_tables(
         [
@@ -114,6 +161,71 @@ def _compare_keys(
                 None,
             ),
         ]
+    )
+
+
+def _differing_ranges(
+    connection: adbc.Connection,
+    warehouse,
+    table: str,
+    ranges: KeyRanges,
+    extracted: list[pa.Array],
+    recorded: dict[str, pa.Array],
+) -> list[int]:
+    """The ranges to read key by key: where the source's count is not the
+    warehouse's, less its keys on record as removed, plus the keys this run
+    extracted new; and those of the keys on record as duplicated."""
+    with connection.cursor() as cursor:
+        cursor.execute(ranges.source_counts(table))
+        at_source = dict(cursor.fetchall())
+    expected = Counter(
+        {
+            ranges.label_index(label): count
+            for label, count in _warehouse_rows(
+                warehouse,
+                f"select {ranges.warehouse_range()}, count(distinct {ranges.key})"
+                f" from {table} group by 1",
+            )
+        }
+    )
+    expected.subtract(map(ranges.index, recorded[REMOVED].to_pylist()))
+    expected.update(map(ranges.index, _new_keys(warehouse, table, ranges.key, extracted)))
+    duplicated = set(map(ranges.index, recorded[DUPLICATE].to_pylist()))
+    return sorted(
+        number
+        for number in range(RANGES)
+        if at_source.get(number, 0) != expected[number] or number in duplicated
+    )
+
+
+def _new_keys(warehouse, table: str, key: str, extracted: list[pa.Array]) -> list[str]:
+    """The keys this run extracted that the warehouse does not hold yet."""
+    keys = pc.unique(pa.chunked_array(extracted, pa.string())).to_pylist()
+    held: set[str] = set()
+    for start in range(0, len(keys), NEW_KEYS_PER_QUERY):
+        chunk = ", ".join(_literal(k) for k in keys[start : start + NEW_KEYS_PER_QUERY])
+        found = _warehouse_column(
+            warehouse,
+            f"select cast({key} as varchar) from {table} where cast({key} as varchar) in ({chunk})",
+        )
+        held.update(found.to_pylist())
+    return [k for k in keys if k not in held]
+
+
+def _labels(ranges: KeyRanges, numbers: list[int]) -> str:
+    """The ranges as `warehouse_range` values, for SQL."""
+    return ", ".join(_literal(f"{n:02x}") if ranges.uuid else str(n) for n in numbers)
+
+
+def _literal(text: str) -> str:
+    """A SQL text literal."""
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _all_loaded_keys(warehouse, table: SourceTable) -> pa.Array:
+    """Every key the warehouse holds of the table, as text."""
+    return _warehouse_column(
+        warehouse, f"select distinct cast({table.primary_key} as varchar) from {table.name}"
     )
 
 
@@ -162,6 +274,15 @@ def _not_in(keys: pa.Array, others: pa.Array) -> pa.Array:
     return keys.filter(pc.invert(pc.is_in(keys, value_set=others)))
 
 
+def _warehouse_rows(warehouse, sql: str) -> list[tuple] | None:
+    """The query's rows; None if its table is not in the warehouse yet."""
+    try:
+        with warehouse.execute_query(sql) as cursor:
+            return cursor.fetchall()
+    except DatabaseUndefinedRelation:
+        return None
+
+
 def _warehouse_column(warehouse, sql: str) -> pa.Array | None:
     """The query's one text column; None if its table is not in the warehouse yet."""
     try:
@@ -172,8 +293,8 @@ def _warehouse_column(warehouse, sql: str) -> pa.Array | None:
     return result.column(0).combine_chunks() if result.num_rows else pa.array([], pa.string())
 
 
-def _source_keys(connection: adbc.Connection, table: SourceTable) -> pa.Array:
-    """Every primary key of the source table, as text, duplicates included."""
+def _source_keys(connection: adbc.Connection, sql: str) -> pa.Array:
+    """The keys a query of the source gives, as text, duplicates included."""
     with connection.cursor() as cursor:
-        cursor.execute(f'select "{table.primary_key}"::text from "{table.name}"')
+        cursor.execute(sql)
         return cursor.fetch_arrow_table().column(0).combine_chunks()

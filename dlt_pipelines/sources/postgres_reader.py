@@ -58,11 +58,17 @@ def source_resources(
     check_contract(catalog, tables, label, source.describe(), section)
     lag = timedelta(seconds=lag_seconds)
     unique = unique_key_tables(connection, tables)
+    extracted: dict[str, list[pa.Array]] = {}  # the keys of each table's changes read
     resources = [
-        _table_resource(connection, table, catalog[table.name], lag, table.name in unique)
+        _table_resource(
+            connection, table, catalog[table.name], lag, table.name in unique, extracted
+        )
         for table in tables
     ]
-    findings = key_findings_resource(connection, tables, unique, reconcile_every_hours or {})
+    key_types = {table.name: catalog[table.name][table.primary_key] for table in tables}
+    findings = key_findings_resource(
+        connection, tables, key_types, unique, reconcile_every_hours or {}, extracted
+    )
     return [*resources, findings]
 
 
@@ -152,11 +158,13 @@ def _table_resource(
     columns: dict[str, str],
     lag: timedelta,
     unique_key: bool,
+    extracted: dict[str, list[pa.Array]],
 ) -> DltResource:
     """A dlt resource that yields the table's changed rows as Arrow batches.
     A first load of a table whose key the source keeps unique replaces the
     (empty) table, which costs less than a merge; otherwise rows are merged
-    on the key, so rows that share one are stored once."""
+    on the key, so rows that share one are stored once. Where it reads the
+    changes only, it leaves their keys in `extracted` (for key_findings.py)."""
 
     @dlt.resource(
         name=table.name, primary_key=table.primary_key, write_disposition=MERGE_ON_PRIMARY_KEY
@@ -167,6 +175,9 @@ def _table_resource(
         newest = window.after if window else None
         sql, parameters = select_statement(table, columns, window)
         loaded = _loaded_versions(table, window) if window else None
+        keys: list[pa.Array] = []
+        if window:
+            extracted[table.name] = keys
         with connection.cursor() as cursor:
             cursor.execute("select now()")  # the source's clock, not ours
             extraction_started = cursor.fetchone()[0]
@@ -180,6 +191,7 @@ def _table_resource(
                     batch = batch.filter(pc.invert(pc.is_in(_versions(batch, table), loaded)))
                     if not batch.num_rows:
                         continue
+                keys.append(pc.cast(batch.column(table.primary_key), pa.string()))
                 rows = pa.RecordBatch.from_arrays(batch.columns, schema=schema)
                 yield _as_full_copy(rows) if first_batch and unique_key else rows
                 first_batch = False
