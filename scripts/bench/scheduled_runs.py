@@ -1,8 +1,8 @@
 """The scheduled run, timed as users run it: `python -m dlt_pipelines.run`
 in its own process, end to end, on a DuckDB warehouse of the benchmark.
 
-Keys are compared on their own cadence (NO_KEY_COMPARISON), as
-docs/configuration.md (`reconcile_every_hours`) advises for large tables.
+The configuration is the shipped one: keys are compared every run, range
+by range (dlt_pipelines/sources/key_ranges.py).
 Each timing comes with where its seconds went: the run's own steps (its
 record in the journal) and, when it built, dbt's node time split between
 models and tests (dbt's run_results.json).
@@ -22,16 +22,7 @@ from dlt_pipelines import REPO_ROOT
 from dlt_pipelines.backends import Warehouse
 from dlt_pipelines.run.builds import Builds
 from dlt_pipelines.run.history import RunHistory
-from dlt_pipelines.sources import TABLES
 from scripts.demo.source_databases import SourceUrls
-
-# keys are compared on their own cadence (reconcile_every_hours, every table)
-NO_KEY_COMPARISON = {
-    f"SOURCES__{source.upper()}__RECONCILE_EVERY_HOURS": json.dumps(
-        {table.name: 1e6 for table in tables}
-    )
-    for source, tables in TABLES.items()
-}
 
 
 @dataclass(frozen=True)
@@ -60,7 +51,7 @@ def scheduled_run(warehouse: Warehouse, urls: SourceUrls, as_of: date) -> Schedu
     result = subprocess.run(
         [sys.executable, "-m", "dlt_pipelines.run", "--as-of", as_of.isoformat()],
         cwd=REPO_ROOT,
-        env=os.environ | warehouse.env() | urls.as_env() | NO_KEY_COMPARISON,
+        env=os.environ | warehouse.env() | urls.as_env(),
         stdout=subprocess.DEVNULL,
         check=False,
     )
