@@ -43,7 +43,7 @@ from dlt_pipelines.sources.tables import SourceTable
 
 FINDINGS = "source_key_findings"
 REMOVED, DUPLICATE = "removed_at_source", "duplicate_at_source"
-NEW_KEYS_PER_QUERY = 1000  # keys looked up in the warehouse per query
+NEW_KEYS_PER_QUERY = 10_000  # keys looked up in the warehouse per query
 SCHEMA = pa.schema(
     [
         pa.field("table_name", pa.string(), nullable=False),

@@ -107,7 +107,8 @@ def test_a_removal_offset_by_an_insert_in_its_key_range_is_found(
 ):
     # the key comparison counts keys per range (a uuid's first two hex
     # digits, an integer's share of the keys) and reads only the ranges
-    # whose counts differ: here each range keeps its count
+    # whose counts differ: here each range keeps its count (the new post
+    # even backdated, as an import would be)
     load_sources(duckdb_warehouse, sources.by_source())
     reads = []  # the key reads at the source, each still made
     read_keys = key_findings._source_keys
