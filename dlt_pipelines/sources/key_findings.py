@@ -77,14 +77,18 @@ def key_findings_resource(
         write_disposition="merge",
     )
     def source_key_findings() -> Iterator[pa.Table]:
-        reconciled_at = dlt.current.resource_state().setdefault("reconciled_at", {})
+        state = dlt.current.resource_state()
+        reconciled_at = state.setdefault("reconciled_at", {})
+        compared_after = state.setdefault("compared_after_deletes", {})
         now = datetime.now(UTC)
+        deletes = _deletes_counted(connection)  # before the comparison: a later one counts next run
         with closing(connection), dlt.current.pipeline().sql_client() as warehouse:
             for table in tables:
                 last = reconciled_at.get(table.name)
                 every = timedelta(hours=reconcile_every_hours.get(table.name, 0))
                 if last and datetime.fromisoformat(last) + every > now:
                     continue
+                counted = deletes.get(table.name)
                 findings = _compare_keys(
                     connection,
                     warehouse,
@@ -93,8 +97,11 @@ def key_findings_resource(
                     table.name in unique_key_tables,
                     now,
                     extracted.get(table.name),
+                    no_delete_since=counted is not None
+                    and compared_after.get(table.name) == counted,
                 )
                 reconciled_at[table.name] = now.isoformat()
+                compared_after[table.name] = counted
                 if findings is not None:
                     yield findings
         yield SCHEMA.empty_table()  # the table exists from the first run on
@@ -110,14 +117,28 @@ def _compare_keys(
     unique_key: bool,
     now: datetime,
     extracted: list[pa.Array] | None,
+    no_delete_since: bool,
 ) -> pa.Table | None:
     """New findings for one table, and the recorded ones that no longer hold;
     None where there is nothing to compare: on the first load of a table
-    with a unique key, or when no key range differs."""
+    with a unique key; when the source deleted no row of it since the last
+    comparison (`no_delete_since`), it keeps its keys unique, no duplicate is
+    on record and no key on record as removed came back; when no key range
+    differs."""
     largest = _warehouse_rows(warehouse, f"select max({table.primary_key}) from {table.name}")
     if largest is None and unique_key:
         return None
     recorded = {finding: _recorded(warehouse, table, finding) for finding in (REMOVED, DUPLICATE)}
+    if (
+        no_delete_since
+        and unique_key
+        and extracted is not None
+        and not len(recorded[DUPLICATE])
+        and not len(
+            _in(recorded[REMOVED], pa.chunked_array(extracted, pa.string()).combine_chunks())
+        )
+    ):
+        return None
     ranges = (
         KeyRanges.of(table.primary_key, key_type, largest[0][0])
         if largest is not None and extracted is not None
@@ -164,6 +185,23 @@ def _compare_keys(
     )
 
 
+def _deletes_counted(connection: adbc.Connection) -> dict[str, str]:
+    """What the source's statistics say of each table's deletes: the rows
+    deleted, the table's file (a TRUNCATE makes a new one) and when the
+    statistics began; nothing on a standby, whose statistics do not see the
+    primary's deletes. A table whose value has not changed since its last
+    comparison lost no row (the statistics of a delete committed in the last
+    seconds may not be counted yet: the next run sees it)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "select s.relname, concat_ws('/', s.n_tup_del, pg_relation_filenode(s.relid),"
+            " d.stats_reset) from pg_stat_user_tables s join pg_stat_database d"
+            " on d.datname = current_database()"
+            " where s.schemaname = current_schema() and not pg_is_in_recovery()"
+        )
+        return dict(cursor.fetchall())
+
+
 def _differing_ranges(
     connection: adbc.Connection,
     warehouse,
@@ -189,7 +227,7 @@ def _differing_ranges(
         }
     )
     expected.subtract(map(ranges.index, recorded[REMOVED].to_pylist()))
-    expected.update(map(ranges.index, _new_keys(warehouse, table, ranges.key, extracted)))
+    expected.update(map(ranges.index, _new_keys(warehouse, table, ranges, extracted)))
     duplicated = set(map(ranges.index, recorded[DUPLICATE].to_pylist()))
     return sorted(
         number
@@ -198,15 +236,16 @@ def _differing_ranges(
     )
 
 
-def _new_keys(warehouse, table: str, key: str, extracted: list[pa.Array]) -> list[str]:
-    """The keys this run extracted that the warehouse does not hold yet."""
+def _new_keys(warehouse, table: str, ranges: KeyRanges, extracted: list[pa.Array]) -> list[str]:
+    """The extracted keys that the warehouse does not hold yet."""
     keys = pc.unique(pa.chunked_array(extracted, pa.string())).to_pylist()
     held: set[str] = set()
     for start in range(0, len(keys), NEW_KEYS_PER_QUERY):
-        chunk = ", ".join(_literal(k) for k in keys[start : start + NEW_KEYS_PER_QUERY])
+        chunk = keys[start : start + NEW_KEYS_PER_QUERY]
         found = _warehouse_column(
             warehouse,
-            f"select cast({key} as varchar) from {table} where cast({key} as varchar) in ({chunk})",
+            f"select cast({ranges.key} as varchar) from {table}"
+            f" where {ranges.key} in ({', '.join(map(ranges.warehouse_literal, chunk))})",
         )
         held.update(found.to_pylist())
     return [k for k in keys if k not in held]
@@ -214,12 +253,7 @@ def _new_keys(warehouse, table: str, key: str, extracted: list[pa.Array]) -> lis
 
 def _labels(ranges: KeyRanges, numbers: list[int]) -> str:
     """The ranges as `warehouse_range` values, for SQL."""
-    return ", ".join(_literal(f"{n:02x}") if ranges.uuid else str(n) for n in numbers)
-
-
-def _literal(text: str) -> str:
-    """A SQL text literal."""
-    return "'" + text.replace("'", "''") + "'"
+    return ", ".join(f"'{n:02x}'" if ranges.uuid else str(n) for n in numbers)
 
 
 def _all_loaded_keys(warehouse, table: SourceTable) -> pa.Array:

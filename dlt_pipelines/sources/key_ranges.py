@@ -77,6 +77,12 @@ class KeyRanges:
             return f"substr(cast({self.key} as varchar), 1, 2)"
         return f"least(greatest(cast(floor({self.key} / {self.width}) as bigint), 0), {RANGES - 1})"
 
+    def warehouse_literal(self, key: str) -> str:
+        """One key (as text) as SQL that compares with the warehouse's column
+        as it is: text for a uuid, a number for an integer (a cast of the
+        column would cost DuckDB a scan of every row per key)."""
+        return "'" + key.replace("'", "''") + "'" if self.uuid else str(int(key))
+
     def label_index(self, label) -> int:
         """The range a `warehouse_range` value names."""
         return int(label, 16) if self.uuid else int(label)

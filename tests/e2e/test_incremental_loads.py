@@ -108,12 +108,16 @@ def test_a_removal_offset_by_an_insert_in_its_key_range_is_found(
     # the key comparison counts keys per range (a uuid's first two hex
     # digits, an integer's share of the keys) and reads only the ranges
     # whose counts differ: here each range keeps its count (the new post
-    # even backdated, as an import would be)
+    # even backdated, as an import would be). A table whose statistics count
+    # no delete since its last comparison is not counted at all.
     load_sources(duckdb_warehouse, sources.by_source())
-    reads = []  # the key reads at the source, each still made
-    read_keys = key_findings._source_keys
+    reads, counted = [], []  # the key reads and the tables counted, each still made
+    read_keys, count = key_findings._source_keys, key_findings._differing_ranges
     monkeypatch.setattr(
         key_findings, "_source_keys", lambda conn, sql: reads.append(sql) or read_keys(conn, sql)
+    )
+    monkeypatch.setattr(
+        key_findings, "_differing_ranges", lambda *args: counted.append(args[2]) or count(*args)
     )
     [(post,)] = source_rows(
         sources.engagement,
@@ -142,3 +146,7 @@ def test_a_removal_offset_by_an_insert_in_its_key_range_is_found(
     # one range of each changed table, read key by key; no other key read
     assert [sql.split(" from ")[1].split()[0] for sql in reads] == ['"posts"', '"mentions"']
     assert all(sql.count(" between ") == 1 for sql in reads)
+    assert counted == ["posts", "mentions"]  # no other table deleted a row
+    change(sources, "update comments", 0.5)
+    load_sources(duckdb_warehouse, sources.by_source())
+    assert counted == ["posts", "mentions"]  # an update deletes nothing
