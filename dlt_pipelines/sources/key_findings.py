@@ -129,15 +129,7 @@ def _compare_keys(
     if largest is None and unique_key:
         return None
     recorded = {finding: _recorded(warehouse, table, finding) for finding in (REMOVED, DUPLICATE)}
-    if (
-        no_delete_since
-        and unique_key
-        and extracted is not None
-        and not len(recorded[DUPLICATE])
-        and not len(
-            _in(recorded[REMOVED], pa.chunked_array(extracted, pa.string()).combine_chunks())
-        )
-    ):
+    if no_delete_since and unique_key and _nothing_to_clear(recorded, extracted):
         return None
     ranges = (
         KeyRanges.of(table.primary_key, key_type, largest[0][0])
@@ -183,6 +175,16 @@ def _compare_keys(
             ),
         ]
     )
+
+
+def _nothing_to_clear(recorded: dict[str, pa.Array], extracted: list[pa.Array] | None) -> bool:
+    """Tell whether no recorded finding can have stopped holding: none is on
+    record as duplicated, and no key on record as removed was read again
+    (this run read the table's changes, not the whole table)."""
+    if extracted is None or len(recorded[DUPLICATE]):
+        return False
+    read = pa.chunked_array(extracted, pa.string()).combine_chunks()
+    return not len(_in(recorded[REMOVED], read))
 
 
 def _deletes_counted(connection: adbc.Connection) -> dict[str, str]:
