@@ -9,7 +9,9 @@ the warehouse's, without logical replication:
 - a key in the warehouse and no longer at the source: `removed_at_source`;
 - a key that several source rows share: `duplicate_at_source`.
 
-Where the run read a table's changes (not the whole table), only the key
+A table whose source statistics count no delete since its last comparison
+is not compared (`_deletes_counted`). Where the run read a table's changes
+(not the whole table), only the key
 ranges whose counts differ are read key by key (key_ranges.py): a range
 holds at the source the warehouse's keys there, less those on record as
 removed, plus the keys this run extracted that the warehouse lacked, or
@@ -150,7 +152,7 @@ def _compare_keys(
         loaded = _warehouse_column(
             warehouse,
             f"select distinct cast({table.primary_key} as varchar) from {table.name}"
-            f" where {ranges.warehouse_range()} in ({_labels(ranges, differing)})",
+            f" where {ranges.warehouse_range()} in ({ranges.labels(differing)})",
         )
         at_source = _source_keys(connection, ranges.source_keys(table.name, differing))
     if loaded is None:  # first load: only duplicates can be found
@@ -251,11 +253,6 @@ def _new_keys(warehouse, table: str, ranges: KeyRanges, extracted: list[pa.Array
         )
         held.update(found.to_pylist())
     return [k for k in keys if k not in held]
-
-
-def _labels(ranges: KeyRanges, numbers: list[int]) -> str:
-    """The ranges as `warehouse_range` values, for SQL."""
-    return ", ".join(f"'{n:02x}'" if ranges.uuid else str(n) for n in numbers)
 
 
 def _all_loaded_keys(warehouse, table: SourceTable) -> pa.Array:

@@ -86,3 +86,7 @@ class KeyRanges:
     def label_index(self, label) -> int:
         """The range a `warehouse_range` value names."""
         return int(label, 16) if self.uuid else int(label)
+
+    def labels(self, numbers: list[int]) -> str:
+        """The ranges as `warehouse_range` values, for SQL (`label_index` reversed)."""
+        return ", ".join(f"'{n:02x}'" if self.uuid else str(n) for n in numbers)

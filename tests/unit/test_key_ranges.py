@@ -17,7 +17,7 @@ def test_a_uuid_range_is_its_first_two_hex_digits():
         "3f000000-0000-0000-0000-000000000000",
         "3fffffff-ffff-ffff-ffff-ffffffffffff",
     )
-    assert ranges.label_index("3f") == 0x3F
+    assert ranges.label_index("3f") == 0x3F and ranges.labels([0x3F, 1]) == "'3f', '01'"
     # random uuids spread over the ranges
     indexes = sorted(ranges.index(str(uuid.uuid4())) for _ in range(2000))
     assert indexes[0] >= 0 and indexes[-1] < RANGES and len(set(indexes)) > 200
