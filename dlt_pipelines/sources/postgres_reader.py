@@ -175,9 +175,7 @@ def _table_resource(
         newest = window.after if window else None
         sql, parameters = select_statement(table, columns, window)
         loaded = _loaded_versions(table, window) if window else None
-        keys: list[pa.Array] = []
-        if window:
-            extracted[table.name] = keys
+        keys = extracted.setdefault(table.name, []) if window else None
         with connection.cursor() as cursor:
             cursor.execute("select now()")  # the source's clock, not ours
             extraction_started = cursor.fetchone()[0]
@@ -191,7 +189,8 @@ def _table_resource(
                     batch = batch.filter(pc.invert(pc.is_in(_versions(batch, table), loaded)))
                     if not batch.num_rows:
                         continue
-                keys.append(pc.cast(batch.column(table.primary_key), pa.string()))
+                if keys is not None:  # a first load's keys are all the warehouse holds
+                    keys.append(pc.cast(batch.column(table.primary_key), pa.string()))
                 rows = pa.RecordBatch.from_arrays(batch.columns, schema=schema)
                 yield _as_full_copy(rows) if first_batch and unique_key else rows
                 first_batch = False
