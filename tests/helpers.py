@@ -143,9 +143,21 @@ def rows(warehouse: Warehouse, sql: str) -> list[tuple]:
 def mart(warehouse: Warehouse, model: str) -> list[tuple]:
     """Every row of a mart view, in the view's own order (load times left out:
     they differ between warehouses by nature)."""
-    columns, result = warehouse.query(f"select * from marts.{model}")
-    keep = [i for i, name in enumerate(columns) if name != "newest_load_at"]
-    return [tuple(row[i] for i in keep) for row in result]
+    with warehouse.cursor(read_only=True) as cursor:
+        return _mart_rows(cursor, model)
+
+
+def marts(warehouse: Warehouse) -> dict[str, list[tuple]]:
+    """Every mart's rows, as `mart` reads them, through one connection (on
+    Spark, each connection is a session of the Thrift server)."""
+    with warehouse.cursor(read_only=True) as cursor:
+        return {model: _mart_rows(cursor, model) for model in MART_MODELS}
+
+
+def _mart_rows(cursor, model: str) -> list[tuple]:
+    cursor.execute(f"select * from marts.{model}")
+    keep = [i for i, column in enumerate(cursor.description) if column[0] != "newest_load_at"]
+    return [tuple(row[i] for i in keep) for row in cursor.fetchall()]
 
 
 RUN = [sys.executable, "-m", "dlt_pipelines.run", "--as-of", AS_OF.isoformat()]

@@ -11,10 +11,9 @@ from dlt_pipelines.backends.duckdb import DuckDBWarehouse
 from dlt_pipelines.run.lock import run_lock
 from tests.conftest import COPIES, WORKER
 from tests.helpers import (
-    MART_MODELS,
     WITHOUT_DATA_TESTS,
     execute,
-    mart,
+    marts,
     postgres_warehouse,
     rows,
     run_history,
@@ -23,11 +22,6 @@ from tests.helpers import (
 from tests.source_changes import change
 
 SUCCESS, WARNING, FAILURE, BUSY = 0, 1, 2, 3
-
-
-def marts(warehouse) -> dict[str, list[tuple]]:
-    """Every mart's rows."""
-    return {model: mart(warehouse, model) for model in MART_MODELS}
 
 
 def last_line(done) -> str:
