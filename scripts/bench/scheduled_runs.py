@@ -20,7 +20,7 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from dlt_pipelines import REPO_ROOT
 from dlt_pipelines.backends import Warehouse
@@ -88,17 +88,26 @@ def scheduled_run(warehouse: Warehouse, urls: SourceUrls, as_of: date) -> Schedu
 
 def _dbt_split(warehouse: Warehouse, dbt_seconds: float) -> dict[str, float]:
     """The dbt step of the build just published: its start (launch to the
-    first node: import, parse, connect) and the rest split between models
-    and tests by their node time."""
+    first node: import, parse, connect; and its exit after the results are
+    written) and the time from the first node on, split between models and
+    tests by their node time."""
     target = Builds(warehouse.run_file(".builds")).target_dir(warehouse.published_slot())
     results = json.loads((target / "run_results.json").read_text())
     nodes = {"models": 0.0, "tests": 0.0}
     for result in results["results"]:
         kind = result["unique_id"].split(".")[0]
         nodes["models" if kind == "model" else "tests"] += result["execution_time"]
-    running = results["elapsed_time"]
+    first_node = min(
+        timing["started_at"] for result in results["results"] for timing in result["timing"]
+    )
+    running = (_instant(results["metadata"]["generated_at"]) - _instant(first_node)).total_seconds()
     share = running / (sum(nodes.values()) or 1)
     return {"dbt start": dbt_seconds - running} | {k: v * share for k, v in nodes.items()}
+
+
+def _instant(text: str) -> datetime:
+    """A time as dbt writes it (ISO 8601, Z for UTC)."""
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
 
 
 def measure(
