@@ -84,6 +84,7 @@ ONE_PERCENT_CHANGED = "incremental, 1 % changed"
 SCHEDULED = "scheduled run: "  # python -m dlt_pipelines.run, end to end
 # the scheduled runs that find nothing changed: none may build
 UNCHANGED_RUNS = ("the run right after the first", "nothing changed", "after a change")
+DBT_START = "dbt start, longest after the first run"
 SPARK = "Spark, scheduled run: "  # the same, into a lake built on the cluster
 
 
@@ -381,6 +382,9 @@ def measure_scale(
                 slowest.rows_loaded,
                 steps=slowest.split,
             )
+        # the first run parses the project from nothing; every other one may not
+        start = max(runs.longest("dbt start") for kind, runs in kinds.items() if kind != "full")
+        add(prefix + DBT_START, start, "launch to the first node", count=None)
 
     add(COPY_LIMIT, limit)
     if complete:
@@ -477,6 +481,7 @@ def goals(figures: list[Figure]) -> list[tuple[str, str, bool]]:
         for kind in ("1 % changed", "new rows only", "new as-of day")
     )
     publish = {x: f.steps["publish"] for x, f in run["1 % changed"].items()}
+    dbt_start = max(f.seconds for f in figures if f.name == SCHEDULED + DBT_START)
     return [
         ("scheduled run, nothing changed (the run right after the first too): at most 3 s",
          f"{unchanged:.1f} s", unchanged <= 3),
@@ -488,6 +493,8 @@ def goals(figures: list[Figure]) -> list[tuple[str, str, bool]]:
          f"{new_rows:.0%}", new_rows <= 0.10),
         (f"scheduled run, new as-of day: at most 15 % of a full run (scale {large})",
          f"{new_day:.0%}", new_day <= 0.15),
+        ("dbt's start, launch to the first node, after the first run: at most 4.5 s",
+         f"{dbt_start:.1f} s", dbt_start <= 4.5),
         (f"publishing costs the same at scales {small} and {large} (within 1.25x)",
          f"{publish[small]:.2f} s -> {publish[large]:.2f} s",
          publish[large] <= 1.25 * max(publish[small], 0.1)),

@@ -58,6 +58,10 @@ class RunsOfAKind:
     def slowest(self) -> ScheduledRun:
         return max(self.runs, key=lambda run: run.seconds)
 
+    def longest(self, part: str) -> float:
+        """The most seconds one of the runs spent in `part` of its split."""
+        return max(run.split.get(part, 0.0) for run in self.runs)
+
     def note(self) -> str:
         """How many runs, their median, and where the slowest one's seconds went."""
         median = statistics.median(run.seconds for run in self.runs)
