@@ -189,8 +189,8 @@ def add_an_hour_of_activity(urls: SourceUrls, round_number: int) -> int:
     window reads); return how many rows were added."""
 
     def insert(table: str) -> list[str]:
-        cursor = CURSORS[table]
-        created = "now()" if "updated_at" not in cursor else f"timestamptz '{AS_OF} 12:00:00+00'"
+        in_the_day = "updated_at" in CURSORS[table]
+        created = f"timestamptz '{AS_OF} 12:00:00+00'" if in_the_day else "now()"
         return [_insert(table, created, f"{_bucket(round_number, 2000)} = 0")]
 
     return _execute_on_every_table(urls, insert)
