@@ -41,7 +41,6 @@ class ScheduledRun:
     seconds: float
     split: dict[str, float]  # load, checks, dbt start, models, tests, publish, the rest
     rows_loaded: int
-    built: bool
 
     def where(self) -> str:
         """Where the seconds went, in a few words."""
@@ -87,7 +86,7 @@ def scheduled_run(warehouse: Warehouse, urls: SourceUrls, as_of: date) -> Schedu
         built = step == "dbt" and record.built
         split |= _dbt_split(warehouse, step_seconds) if built else {step: step_seconds}
     split["the rest"] = seconds - sum(split.values())  # Python's start, the lock, the journal
-    return ScheduledRun(seconds, split, sum(record.rows_loaded.values()), record.built)
+    return ScheduledRun(seconds, split, sum(record.rows_loaded.values()))
 
 
 def _dbt_split(warehouse: Warehouse, dbt_seconds: float) -> dict[str, float]:
