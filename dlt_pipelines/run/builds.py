@@ -20,7 +20,11 @@ on changed code, and the loads; a table nothing changed in stays as it is.
 Every table and mart is rebuilt when the dbt vars changed, or when persons
 wait for ChemLink (their standing can change with any load). Without a
 marker, a state or the runs since (a first build, a --full-refresh, a lost
-folder), it builds everything. Tests of the code
+folder), it builds everything. The data tests of a build of what changed
+read the rows changed since the build was last built, where a test of one
+row or of a key can (macros/tests_of_changes.sql); every row, in a build
+of everything and once TEST_EVERYTHING_EVERY_HOURS (24) have passed since
+the build's tests last read them all. Tests of the code
 rather than the data (CODE_INVARIANTS, and dbt's unit tests) are for
 `make test`, not for scheduled runs.
 """
@@ -28,12 +32,16 @@ rather than the data (CODE_INVARIANTS, and dbt's unit tests) are for
 from __future__ import annotations
 
 import json
+import os
 import shutil
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from dlt_pipelines.backends import Warehouse
 from dlt_pipelines.backends.base import RAW_SCHEMAS
+from dlt_pipelines.exceptions import PipelineError
 from dlt_pipelines.run.history import RunHistory
 from dlt_pipelines.sources import TABLES
 from dlt_pipelines.sources.key_findings import FINDINGS
@@ -95,6 +103,7 @@ class BuildMarker:
     problems: list[str]
     unsynced_persons: int  # uuids not yet known to ChemLink: their status can change
     published_at: str = ""  # when it was last published ('' for never)
+    tested_everything_at: str = ""  # when its tests last read every row ('' for never)
 
     def includes(self, newest_load: str, as_of_date: str, dbt_vars: dict) -> bool:
         """Tell whether this build already is what a build now would give, if
@@ -206,6 +215,27 @@ def dbt_selection(
         models = [f"{model}+" for model in changed_staging]
         models += MODELS_NEW_DATE if marker.as_of_date != as_of else []
     return ["--select", *models, *MODELS_EVERY_BUILD, "--state", str(state)]
+
+
+def rows_to_test_since(
+    marker: BuildMarker | None, now: datetime, env: Mapping[str, str] = os.environ
+) -> str:
+    """For a build of what changed: the newest load whose rows the build's
+    tests already read (its marker's), so that they read only the rows
+    changed since; '' (every row) when its tests never read every row, or
+    last did TEST_EVERYTHING_EVERY_HOURS (default 24) or more ago."""
+    setting = env.get("TEST_EVERYTHING_EVERY_HOURS", "24")
+    try:
+        every = timedelta(hours=float(setting))
+    except ValueError:
+        raise PipelineError(
+            f"TEST_EVERYTHING_EVERY_HOURS must be a number of hours, not '{setting}'"
+        ) from None
+    if marker is None or not marker.tested_everything_at:
+        return ""
+    if now - datetime.fromisoformat(marker.tested_everything_at) >= every:
+        return ""
+    return marker.built_through
 
 
 def newest_load(warehouse: Warehouse) -> str:

@@ -60,6 +60,7 @@ def run_dbt(
     project_dir: Path = PROJECT_DIR,
     target_dir: Path | None = None,
     parse_from: Path | None = None,
+    environment: dict[str, str] | None = None,
 ) -> DbtOutcome:
     """Run `dbt <arguments>` on the warehouse; return its outcome. dbt writes
     its artifacts and logs to `target_dir` (default: DBT_TARGET_PATH, as dbt
@@ -67,7 +68,8 @@ def run_dbt(
     DBT_AS_OF_DATE, which no parse reads (macros/as_of.sql): a new date keeps
     dbt's partial parse. A target folder without a parse of its own starts
     from `parse_from` (default: DBT_PARTIAL_PARSE_FILE_PATH), which dbt
-    reuses where it matches the project, the vars and the connection."""
+    reuses where it matches the project, the vars and the connection.
+    `environment` adds variables to dbt's."""
     dbt_vars = warehouse.dbt_vars() | (variables or {})
     command = [
         *warehouse.dbt_command(),
@@ -90,6 +92,7 @@ def run_dbt(
     _start_from_parse(target_dir, parse_from or Path(os.environ.get(SHARED_PARSE, "")))
     env, cwd = warehouse.dbt_process()
     env |= {"DBT_AS_OF_DATE": as_of.isoformat()} if as_of else {}
+    env |= environment or {}
     with (
         warehouse.dbt_secrets() as secrets,
         subprocess.Popen(

@@ -39,6 +39,7 @@ from dlt_pipelines.run.builds import (
     Builds,
     dbt_selection,
     newest_load,
+    rows_to_test_since,
 )
 from dlt_pipelines.run.dbt import PARSE_FILE, run_dbt
 from dlt_pipelines.run.freshness import stale_sources
@@ -121,7 +122,7 @@ def _load_build_publish(
         return
     with _timed(record, "dbt"):
         builds.touch(slot.name)
-        _build(warehouse, slot, builds, options, record, history)
+        tested_everything_at = _build(warehouse, slot, builds, options, record, history)
     with _timed(record, "publish"):
         built = BuildMarker(
             record.run_id,
@@ -131,6 +132,7 @@ def _load_build_publish(
             record.status,
             record.dbt_results["build"]["problems"],
             _unsynced_persons(slot.warehouse),
+            tested_everything_at=tested_everything_at,
         )
         record.built = True
         if pin_state is PinState.PINNED:
@@ -210,10 +212,12 @@ def _build(
     options: RunOptions,
     record: RunRecord,
     history: RunHistory,
-) -> None:
+) -> str:
     """dbt build of what changed, in the standby; fails unless its tests pass.
-    Tests of the models' code (dbt's unit tests, builds.CODE_INVARIANTS) are
-    for `make test` and CI, not for the scheduled runs."""
+    Its data tests read the rows changed since the build was last built, or
+    every row (builds.rows_to_test_since). Tests of the models' code (dbt's
+    unit tests, builds.CODE_INVARIANTS) are for `make test` and CI, not for
+    the scheduled runs. Returns when the build's tests last read every row."""
     history.save(record)  # the selection reads what this run loaded from the journal
     selection = (
         []
@@ -234,8 +238,11 @@ def _build(
     # everything is built from scratch: a build without a known past (its
     # first, a lost folder, a warehouse of an older version) trusts no table
     arguments += [] if selection else ["--full-refresh"]
+    previous = builds.marker(slot.name)
+    since = rows_to_test_since(previous, datetime.now(UTC)) if selection else ""
     scope = "every model" if not selection else "what changed"
-    logger.info(f"dbt build: {scope}, and its tests")
+    rows = f"the rows changed since load {since}" if since else "every row"
+    logger.info(f"dbt build: {scope}, and its tests (of {rows})")
     published = warehouse.published_slot()
     built = run_dbt(
         arguments,
@@ -246,6 +253,7 @@ def _build(
         # a build's first dbt starts from the other's parse (the same project,
         # and the same connection but for the schemas' vars): dbt reuses it
         parse_from=builds.target_dir(published) / PARSE_FILE if published else None,
+        environment={"DBT_TESTS_CHANGED_SINCE": since},
     )
     record.dbt_results["build"] = built.summary()
     if built.failed:
@@ -253,6 +261,7 @@ def _build(
     stale = record.dbt_results["freshness"]["problems"]
     record.finish(RunStatus.WARNING if built.warned or stale else RunStatus.SUCCESS)
     history.save(record)
+    return previous.tested_everything_at if since else record.started_at
 
 
 def _unsynced_persons(build: Warehouse) -> int:

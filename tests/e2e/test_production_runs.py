@@ -26,9 +26,12 @@ from dlt_pipelines import REPO_ROOT
 from dlt_pipelines.backends import Warehouse
 from dlt_pipelines.backends.duckdb import DuckDBWarehouse
 from dlt_pipelines.postgres_url import PostgresUrl
+from dlt_pipelines.run.builds import newest_load
+from dlt_pipelines.run.dbt import run_dbt
 from scripts.demo.postgres_server import database_url
 from tests.conftest import WORKER
 from tests.helpers import (
+    AS_OF,
     WITHOUT_DATA_TESTS,
     as_role,
     contents,
@@ -285,6 +288,13 @@ def test_future_timestamp_warns_and_publishes(sources, published):
         published,
         "select count(*) from staging.stg_engagement__posts where created_at > now()",
     ) == [(1,)]
+    # the run tested the rows changed since the build it replaced; past the
+    # load that brought it, the row is read again by the check of every row
+    assert "what changed, and its tests (of the rows changed since load " in run.stdout
+    future = ["test", "--select", "stg_engagement__posts,test_name:is_not_in_the_future"]
+    hourly = {"DBT_TESTS_CHANGED_SINCE": newest_load(published)}
+    assert run_dbt(future, published, AS_OF, environment=hourly).statuses == {"pass": 1}
+    assert run_dbt(future, published, AS_OF).statuses == {"warn": 1}
 
 
 def test_duplicate_key_at_the_source_is_caught(sources, duckdb_warehouse):

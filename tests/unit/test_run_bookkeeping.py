@@ -3,10 +3,13 @@ what it writes, where the warehouse is."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+
 import pytest
 
 from dlt_pipelines.backends import Warehouse
-from dlt_pipelines.exceptions import RunLockBusy, WarehouseError
+from dlt_pipelines.exceptions import PipelineError, RunLockBusy, WarehouseError
 from dlt_pipelines.postgres_url import PostgresUrl, mask_credentials
 from dlt_pipelines.run.builds import (
     EVERY_TABLE_AND_MART,
@@ -14,6 +17,7 @@ from dlt_pipelines.run.builds import (
     BuildMarker,
     Builds,
     dbt_selection,
+    rows_to_test_since,
 )
 from dlt_pipelines.run.history import RunHistory, RunRecord
 from dlt_pipelines.run.lock import run_lock
@@ -116,3 +120,20 @@ def test_a_build_selects_what_depends_on_what_changed(tmp_path):
         "stg_engagement__posts,resource_type:test",
         *MODELS_EVERY_BUILD,
     ]
+
+
+def test_a_build_tests_the_rows_changed_since_it_last_tested_and_daily_every_row():
+    now = datetime(2026, 12, 2, 12, tzinfo=UTC)
+    built = BuildMarker("r1", "1764720000.5", "2026-12-02", {}, "success", [], 0)
+
+    def since(tested_hours_ago: float, **env: str) -> str:
+        tested = (now - timedelta(hours=tested_hours_ago)).isoformat()
+        return rows_to_test_since(replace(built, tested_everything_at=tested), now, env)
+
+    assert since(23.9) == "1764720000.5"  # the rows its last build did not hold
+    assert since(24) == ""  # a day since its tests read every row: every row
+    assert since(1, TEST_EVERYTHING_EVERY_HOURS="0.5") == ""
+    assert rows_to_test_since(built, now, {}) == ""  # never read every row (an older marker)
+    assert rows_to_test_since(None, now, {}) == ""  # no build yet
+    with pytest.raises(PipelineError, match="must be a number of hours, not 'daily'"):
+        since(1, TEST_EVERYTHING_EVERY_HOURS="daily")
