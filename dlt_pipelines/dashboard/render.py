@@ -41,10 +41,11 @@ COLORS = ["#2f6f9f", "#e07b39", "#5a9e5a", "#b0468a", "#8c7ae6", "#c9a227", "#5b
 Rows = list[dict]
 
 
-def rows(warehouse: Warehouse, sql: str) -> Rows:
+def rows(cursor, sql: str) -> Rows:
     """A query's rows as dicts."""
-    columns, result = warehouse.query(sql)
-    return [dict(zip(columns, row, strict=True)) for row in result]
+    cursor.execute(sql)
+    columns = [description[0] for description in cursor.description]
+    return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
 
 
 def column(data: Rows, name: str) -> list:
@@ -263,7 +264,8 @@ def mart_properties() -> dict[str, dict]:
     from the .yml beside its .sql."""
     found = {}
     for path in sorted(MARTS_DIR.glob("*/*.yml")):
-        for model in yaml.safe_load(path.read_text())["models"]:
+        # libyaml's parser: the marts' files hold their unit tests too
+        for model in yaml.load(path.read_text(), Loader=yaml.CSafeLoader)["models"]:
             found[model["name"]] = model["config"]["meta"] | {"folder": path.parent.name}
     return found
 
@@ -299,9 +301,14 @@ def write_dashboard(warehouse: Warehouse, build: str, output: Path) -> None:
 def render(warehouse: Warehouse, build: str) -> str:
     """The dashboard page for the warehouse's current marts, which are `build`'s."""
     properties = mart_properties()
+    # every query on one connection (on Spark, one session of the Thrift server)
+    with warehouse.cursor(read_only=True) as cursor:
+        charted = {model: rows(cursor, sql) for model, (sql, _) in CHARTS.items()}
+        orphans, ghosts = rows(cursor, ORPHANS_SQL), rows(cursor, GHOSTS_SQL)[0]
+        loads, as_of = rows(cursor, LOADS_SQL), rows(cursor, AS_OF_SQL)[0]["day"]
     panels = {}
-    for model, (sql, draw) in CHARTS.items():
-        figure = draw(rows(warehouse, sql))
+    for model, (_, draw) in CHARTS.items():
+        figure = draw(charted[model])
         html = figure.to_html(
             full_html=False,
             include_plotlyjs=False,
@@ -316,10 +323,10 @@ def render(warehouse: Warehouse, build: str) -> str:
             title: [panels[m] for m in models] for title, models in sections(properties).items()
         },
         quality=panels[OWN_PANEL],
-        orphans=rows(warehouse, ORPHANS_SQL),
-        ghosts=rows(warehouse, GHOSTS_SQL)[0],
-        freshness=_freshness(warehouse),
-        as_of=rows(warehouse, "select max(activity_date) as day from marts.dau")[0]["day"],
+        orphans=orphans,
+        ghosts=ghosts,
+        freshness=_freshness(loads),
+        as_of=as_of,
         generated_at=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         build=build,
         plotly_js=plotly.offline.get_plotlyjs(),
@@ -340,21 +347,22 @@ select count(distinct case when reason = 'missing_in_chemlink' then person_id en
            as ghost_live_rows
 from marts.cross_source_orphans
 """
+LOADS_SQL = """
+select source_name, max(newest_load_at) as loaded_at
+from marts.data_quality_summary group by 1 order by 1
+"""
+AS_OF_SQL = "select max(activity_date) as day from marts.dau"
 
 
-def _freshness(warehouse: Warehouse) -> list[dict]:
-    """Each source's newest load, its age, and how it compares with the thresholds."""
+def _freshness(loads: Rows) -> Rows:
+    """Each source's newest load (LOADS_SQL), its age, and how it compares
+    with the thresholds."""
     thresholds = yaml.safe_load(DBT_PROJECT.read_text())["vars"]
     warn, error = (
         thresholds["freshness_warn_after_hours"],
         thresholds["freshness_error_after_hours"],
     )
     now = datetime.now(UTC).replace(tzinfo=None)
-    loads = rows(
-        warehouse,
-        "select source_name, max(newest_load_at) as loaded_at"
-        " from marts.data_quality_summary group by 1 order by 1",
-    )
     for load in loads:
         hours = (now - load["loaded_at"]).total_seconds() / 3600
         load["age"] = f"{hours:.1f} h ago"
