@@ -217,20 +217,23 @@ def dbt_selection(
     return ["--select", *models, *MODELS_EVERY_BUILD, "--state", str(state)]
 
 
-def rows_to_test_since(
-    marker: BuildMarker | None, now: datetime, env: Mapping[str, str] = os.environ
-) -> str:
-    """For a build of what changed: the newest load whose rows the build's
-    tests already read (its marker's), so that they read only the rows
-    changed since; '' (every row) when its tests never read every row, or
-    last did TEST_EVERYTHING_EVERY_HOURS (default 24) or more ago."""
+def full_check_interval(env: Mapping[str, str] = os.environ) -> timedelta:
+    """How often each build's tests read every row: TEST_EVERYTHING_EVERY_HOURS
+    (default 24)."""
     setting = env.get("TEST_EVERYTHING_EVERY_HOURS", "24")
     try:
-        every = timedelta(hours=float(setting))
+        return timedelta(hours=float(setting))
     except ValueError:
         raise PipelineError(
             f"TEST_EVERYTHING_EVERY_HOURS must be a number of hours, not '{setting}'"
         ) from None
+
+
+def rows_to_test_since(marker: BuildMarker | None, now: datetime, every: timedelta) -> str:
+    """For a build of what changed: the newest load whose rows the build's
+    tests already read (its marker's), so that they read only the rows
+    changed since; '' (every row) when its tests never read every row, or
+    last did `every` or longer ago."""
     if marker is None or not marker.tested_everything_at:
         return ""
     if now - datetime.fromisoformat(marker.tested_everything_at) >= every:

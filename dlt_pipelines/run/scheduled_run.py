@@ -26,7 +26,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import yaml
 
@@ -38,6 +38,7 @@ from dlt_pipelines.run.builds import (
     BuildMarker,
     Builds,
     dbt_selection,
+    full_check_interval,
     newest_load,
     rows_to_test_since,
 )
@@ -83,6 +84,7 @@ def _load_build_publish(
     and publish it (the backend publishes; builds.py says what to build)."""
     builds = Builds(warehouse.run_file(".builds"))
     as_of = options.as_of_date.isoformat()
+    tests_every = full_check_interval()  # a bad setting stops the run before it loads
     pin = Pin.read(warehouse)
     pin_state = pin.state if pin else None
     # after a release, the run publishes the sources' state whatever changed
@@ -122,7 +124,9 @@ def _load_build_publish(
         return
     with _timed(record, "dbt"):
         builds.touch(slot.name)
-        tested_everything_at = _build(warehouse, slot, builds, options, record, history)
+        tested_everything_at = _build(
+            warehouse, slot, builds, options, record, history, tests_every
+        )
     with _timed(record, "publish"):
         built = BuildMarker(
             record.run_id,
@@ -212,10 +216,11 @@ def _build(
     options: RunOptions,
     record: RunRecord,
     history: RunHistory,
+    tests_every: timedelta,
 ) -> str:
     """dbt build of what changed, in the standby; fails unless its tests pass.
     Its data tests read the rows changed since the build was last built, or
-    every row (builds.rows_to_test_since). Tests of the models' code (dbt's
+    every row once `tests_every` (builds.rows_to_test_since). Tests of the models' code (dbt's
     unit tests, builds.CODE_INVARIANTS) are for `make test` and CI, not for
     the scheduled runs. Returns when the build's tests last read every row."""
     history.save(record)  # the selection reads what this run loaded from the journal
@@ -239,7 +244,7 @@ def _build(
     # first, a lost folder, a warehouse of an older version) trusts no table
     arguments += [] if selection else ["--full-refresh"]
     previous = builds.marker(slot.name)
-    since = rows_to_test_since(previous, datetime.now(UTC)) if selection else ""
+    since = rows_to_test_since(previous, datetime.now(UTC), tests_every) if selection else ""
     scope = "every model" if not selection else "what changed"
     rows = f"the rows changed since load {since}" if since else "every row"
     logger.info(f"dbt build: {scope}, and its tests (of {rows})")

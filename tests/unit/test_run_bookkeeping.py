@@ -17,6 +17,7 @@ from dlt_pipelines.run.builds import (
     BuildMarker,
     Builds,
     dbt_selection,
+    full_check_interval,
     rows_to_test_since,
 )
 from dlt_pipelines.run.history import RunHistory, RunRecord
@@ -123,17 +124,18 @@ def test_a_build_selects_what_depends_on_what_changed(tmp_path):
 
 
 def test_a_build_tests_the_rows_changed_since_it_last_tested_and_daily_every_row():
-    now = datetime(2026, 12, 2, 12, tzinfo=UTC)
+    now, daily = datetime(2026, 12, 2, 12, tzinfo=UTC), full_check_interval({})
     built = BuildMarker("r1", "1764720000.5", "2026-12-02", {}, "success", [], 0)
 
-    def since(tested_hours_ago: float, **env: str) -> str:
+    def since(tested_hours_ago: float, every: timedelta = daily) -> str:
         tested = (now - timedelta(hours=tested_hours_ago)).isoformat()
-        return rows_to_test_since(replace(built, tested_everything_at=tested), now, env)
+        return rows_to_test_since(replace(built, tested_everything_at=tested), now, every)
 
     assert since(23.9) == "1764720000.5"  # the rows its last build did not hold
     assert since(24) == ""  # a day since its tests read every row: every row
-    assert since(1, TEST_EVERYTHING_EVERY_HOURS="0.5") == ""
-    assert rows_to_test_since(built, now, {}) == ""  # never read every row (an older marker)
-    assert rows_to_test_since(None, now, {}) == ""  # no build yet
+    half_hourly = full_check_interval({"TEST_EVERYTHING_EVERY_HOURS": "0.5"})
+    assert since(1, half_hourly) == ""
+    assert rows_to_test_since(built, now, daily) == ""  # never read every row (an older marker)
+    assert rows_to_test_since(None, now, daily) == ""  # no build yet
     with pytest.raises(PipelineError, match="must be a number of hours, not 'daily'"):
-        since(1, TEST_EVERYTHING_EVERY_HOURS="daily")
+        full_check_interval({"TEST_EVERYTHING_EVERY_HOURS": "daily"})
