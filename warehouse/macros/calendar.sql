@@ -41,6 +41,22 @@
     from ({{ dbt.generate_series(months) }}) as month_numbers
 {%- endmacro %}
 
+{#- Whether a day (or a month's first day) is in the report window: a filter
+    on the marts' events, so that an engine reads the window's rows only
+    (the bounds are constants: DuckDB skips the row groups outside them),
+    whatever the history holds. -#}
+{% macro in_report_days(column, days=30) -%}
+    {%- set first_day = as_of_day() - modules.datetime.timedelta(days=days - 1) -%}
+    {{ column }} between cast('{{ first_day.isoformat() }}' as date) and {{ as_of_date() }}
+{%- endmacro %}
+
+{% macro in_report_months(column, months=12) -%}
+    {%- set as_of = as_of_day() -%}
+    {%- set first = as_of.year * 12 + as_of.month - months -%}
+    {%- set first_month = modules.datetime.date(first // 12, first % 12 + 1, 1) -%}
+    {{ column }} between cast('{{ first_month.isoformat() }}' as date) and {{ as_of_month() }}
+{%- endmacro %}
+
 {#- The instant of a Unix time (seconds, with a fraction) held as text, as
     dlt's load ids are. -#}
 {% macro unix_time_to_timestamp(column) -%}

@@ -42,11 +42,7 @@ actions_after_signup as (
     select
         persons.person_id,
         tracked_events.activity_type,
-        tracked_events.occurred_at,
-        row_number() over (
-            partition by persons.person_id
-            order by tracked_events.occurred_at, tracked_events.activity_type
-        ) as action_number
+        tracked_events.occurred_at
     from persons_to_build
     inner join persons
         on persons_to_build.person_id = persons.person_id
@@ -58,6 +54,31 @@ actions_after_signup as (
         persons.is_live
         and tracked_events.is_live
         and tracked_events.activity_type != 'profile_update'
+),
+
+-- the first action is the earliest, the first type by name among actions at
+-- the same instant: two aggregations, not a window function over every
+-- action (that sort took 4.5 s of 6.7 at scale 1,000, these 1.5 s)
+first_action_instants as (
+    select
+        person_id,
+        min(occurred_at) as occurred_at
+    from actions_after_signup
+    group by person_id
+),
+
+first_actions as (
+    select
+        actions_after_signup.person_id,
+        actions_after_signup.occurred_at,
+        min(actions_after_signup.activity_type) as activity_type
+    from actions_after_signup
+    inner join first_action_instants
+        on
+            actions_after_signup.person_id = first_action_instants.person_id
+            and actions_after_signup.occurred_at
+            = first_action_instants.occurred_at
+    group by actions_after_signup.person_id, actions_after_signup.occurred_at
 ),
 
 changes_seen as (
@@ -80,10 +101,8 @@ final as (
         first_actions.occurred_at as first_action_at,
         changes_seen.change_load_id
     from persons_to_build
-    left join actions_after_signup as first_actions
-        on
-            persons_to_build.person_id = first_actions.person_id
-            and first_actions.action_number = 1
+    left join first_actions
+        on persons_to_build.person_id = first_actions.person_id
     left join changes_seen
         on persons_to_build.person_id = changes_seen.person_id
     {% if not reads_changes_only() -%}

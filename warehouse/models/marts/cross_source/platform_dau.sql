@@ -3,8 +3,10 @@
 
 with
 
+-- the report window's events, the only ones it counts
 events as (
     select * from {{ ref('int_activity_events_unioned') }}
+    where {{ in_report_days('activity_date') }}
 ),
 
 report_days as (

@@ -4,8 +4,10 @@
 
 with
 
+-- the report window's events, the only ones it counts
 events as (
     select * from {{ ref('int_activity_events_unioned') }}
+    where {{ in_report_months('activity_month') }}
 ),
 
 report_months as (
