@@ -57,8 +57,8 @@ actions_after_signup as (
 ),
 
 -- the first action is the earliest, the first type by name among actions at
--- the same instant: two aggregations, not a window function over every
--- action (that sort took 4.5 s of 6.7 at scale 1,000, these 1.5 s)
+-- the same instant: two aggregations, not a window function numbering every
+-- action (after a 1 % change at scale 1,000: 1.5 s instead of 4.5 s)
 first_action_instants as (
     select
         person_id,
