@@ -220,9 +220,10 @@ def _build(
 ) -> str:
     """dbt build of what changed, in the standby; fails unless its tests pass.
     Its data tests read the rows changed since the build was last built, or
-    every row once `tests_every` (builds.rows_to_test_since). Tests of the models' code (dbt's
-    unit tests, builds.CODE_INVARIANTS) are for `make test` and CI, not for
-    the scheduled runs. Returns when the build's tests last read every row."""
+    every row when they last did `tests_every` ago or longer
+    (builds.rows_to_test_since). Tests of the models' code (dbt's unit
+    tests, builds.CODE_INVARIANTS) are for `make test` and CI, not for the
+    scheduled runs. Returns when the build's tests last read every row."""
     history.save(record)  # the selection reads what this run loaded from the journal
     selection = (
         []
