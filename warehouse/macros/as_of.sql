@@ -16,11 +16,16 @@
 {%- endmacro %}
 
 {% macro as_of_date() -%}
-    cast('{{ as_of_day().isoformat() }}' as date)
+    {{ date_literal(as_of_day()) }}
 {%- endmacro %}
 
 {% macro as_of_month() -%}
-    cast('{{ as_of_day().replace(day=1).isoformat() }}' as date)
+    {{ date_literal(as_of_day().replace(day=1)) }}
+{%- endmacro %}
+
+{#- A Python date as a SQL date literal. -#}
+{% macro date_literal(day) -%}
+    cast('{{ day.isoformat() }}' as date)
 {%- endmacro %}
 
 {% macro as_of_end() -%}

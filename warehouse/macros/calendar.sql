@@ -22,21 +22,37 @@
     cast({{ dbt.date_trunc('month', column) }} as date)
 {%- endmacro %}
 
-{#- One row per day of the report window: the `days` days ending with as-of. -#}
+{#- The report window: the `days` days ending with as-of, or the `months`
+    months ending with month(as-of). Its first day (a Python date) is
+    computed here alone; the window's rows and the filter below read it. -#}
+{% macro report_first_day(days) -%}
+    {{ return(as_of_day() - modules.datetime.timedelta(days=days - 1)) }}
+{%- endmacro %}
+
+{% macro report_first_month(months) -%}
+    {%- set as_of = as_of_day() -%}
+    {%- set first = as_of.year * 12 + as_of.month - months -%}
+    {{ return(modules.datetime.date(first // 12, first % 12 + 1, 1)) }}
+{%- endmacro %}
+
+{#- One row per day of the report window. -#}
 {% macro report_days(column, days=30) -%}
     select
         cast(
-            {{ dbt.dateadd('day', '1 - generated_number', as_of_date()) }} as date
+            {{ dbt.dateadd(
+                'day', 'generated_number - 1', date_literal(report_first_day(days))
+            ) }} as date
         ) as {{ column }}
     from ({{ dbt.generate_series(days) }}) as day_numbers
 {%- endmacro %}
 
-{#- One row per month of the report window: the `months` months ending with
-    month(as-of), each as its first day. -#}
+{#- One row per month of the report window, each as its first day. -#}
 {% macro report_months(column, months=12) -%}
     select
         cast(
-            {{ dbt.dateadd('month', '1 - generated_number', as_of_month()) }} as date
+            {{ dbt.dateadd(
+                'month', 'generated_number - 1', date_literal(report_first_month(months))
+            ) }} as date
         ) as {{ column }}
     from ({{ dbt.generate_series(months) }}) as month_numbers
 {%- endmacro %}
@@ -46,15 +62,11 @@
     (the bounds are constants: DuckDB skips the row groups outside them),
     whatever the history holds. -#}
 {% macro in_report_days(column, days=30) -%}
-    {%- set first_day = as_of_day() - modules.datetime.timedelta(days=days - 1) -%}
-    {{ column }} between cast('{{ first_day.isoformat() }}' as date) and {{ as_of_date() }}
+    {{ column }} between {{ date_literal(report_first_day(days)) }} and {{ as_of_date() }}
 {%- endmacro %}
 
 {% macro in_report_months(column, months=12) -%}
-    {%- set as_of = as_of_day() -%}
-    {%- set first = as_of.year * 12 + as_of.month - months -%}
-    {%- set first_month = modules.datetime.date(first // 12, first % 12 + 1, 1) -%}
-    {{ column }} between cast('{{ first_month.isoformat() }}' as date) and {{ as_of_month() }}
+    {{ column }} between {{ date_literal(report_first_month(months)) }} and {{ as_of_month() }}
 {%- endmacro %}
 
 {#- The instant of a Unix time (seconds, with a fraction) held as text, as
