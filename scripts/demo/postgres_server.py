@@ -144,15 +144,10 @@ class LocalPostgres:
         return folder
 
     def _initdb(self) -> None:
-        """A new data folder, owned by the server's user, who can also reach
-        the server's programs (a clone in a private folder, e.g. `mktemp -d`,
-        holds them in its .venv)."""
+        """A new data folder, owned by the server's user."""
         self.pgdata.mkdir(parents=True, exist_ok=True)
         if os.geteuid() == 0:
-            utils = _pgserver().utils
-            user = utils.ensure_user_exists(SYSTEM_USER)
-            utils.ensure_prefix_permissions(self.pgdata)
-            utils.ensure_prefix_permissions(bin_dir(self.version))
+            user = _pgserver().utils.ensure_user_exists(SYSTEM_USER)
             os.chown(self.pgdata, user.pw_uid, user.pw_gid)
         self._exec("initdb", "--auth=trust", "--encoding=utf8", "-U", "postgres", "-D", ".")
 
@@ -185,7 +180,15 @@ class LocalPostgres:
         self._exec("pg_ctl", "-D", ".", *arguments)
 
     def _exec(self, command: str, *arguments: str) -> None:
-        """Run a server program in the data folder, as the server's user."""
+        """Run a server program in the data folder, as the server's user, who
+        must reach that folder and the server's programs: each time, as a
+        folder above them can turn private after initdb (a clone in a
+        private folder, e.g. `mktemp -d`, holds the programs in its .venv;
+        each pytest session makes /tmp/pytest-of-root private again)."""
+        if os.geteuid() == 0:
+            utils = _pgserver().utils
+            utils.ensure_prefix_permissions(self.pgdata)
+            utils.ensure_prefix_permissions(bin_dir(self.version))
         _pgserver().pgexec.pgexec(
             command,
             arguments,
