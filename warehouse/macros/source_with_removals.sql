@@ -5,7 +5,39 @@
     removal, which the incremental models follow. The subquery has an
     alias: PostgreSQL before 16 requires one. -#}
 {% macro source_with_removals(source_name, table_name, key='id') -%}
-    {%- set findings_key = ['table_name', 'row_id', 'finding'] -%}
+    {{ return(adapter.dispatch('source_with_removals')(
+        source_name, table_name, key)) }}
+{%- endmacro %}
+
+{#- In two parts, so that an incremental model's filter on change_load_id
+    reaches the scan of the raw table (no join decides it): the rows found
+    removed, few, and the others, whose change is their own load. -#}
+{% macro default__source_with_removals(source_name, table_name, key) -%}
+    {%- set source_rows = current_rows(source(source_name, table_name), [key]) -%}
+    (
+        select
+            source_rows.*,
+            removals.detected_at as removed_at,
+            greatest(source_rows._dlt_load_id, removals._dlt_load_id)
+                as change_load_id
+        from {{ source_rows }} as source_rows
+        inner join {{ removals_of(source_name, table_name) }} as removals
+            on {{ is_removal_of(key) }}
+        union all
+        select
+            source_rows.*,
+            removals.detected_at as removed_at,
+            source_rows._dlt_load_id as change_load_id
+        from {{ source_rows }} as source_rows
+        left join {{ removals_of(source_name, table_name) }} as removals
+            on {{ is_removal_of(key) }}
+        where removals.row_id is null
+    ) as source_rows_with_removals
+{%- endmacro %}
+
+{#- A lake's incremental models read every row (reads_changes_only): one
+    join, one pass over the lake's versions. -#}
+{% macro spark__source_with_removals(source_name, table_name, key) -%}
     (
         select
             source_rows.*,
@@ -15,16 +47,28 @@
                 as change_load_id
         from {{ current_rows(source(source_name, table_name), [key]) }}
             as source_rows
-        left join
-            {{ current_rows(
-                source(source_name, 'source_key_findings'), findings_key
-            ) }} as removals
-            on
-                removals.table_name = '{{ table_name }}'
-                and removals.finding = 'removed_at_source'
-                and cast(source_rows.{{ key }} as {{ dbt.type_string() }})
-                = removals.row_id
+        left join {{ removals_of(source_name, table_name) }} as removals
+            on {{ is_removal_of(key) }}
     ) as source_rows_with_removals
+{%- endmacro %}
+
+{#- The source table's rows found removed at the source (findings of
+    dlt_pipelines/sources/key_findings.py). -#}
+{% macro removals_of(source_name, table_name) -%}
+    {%- set findings_key = ['table_name', 'row_id', 'finding'] -%}
+    (
+        select * from {{ current_rows(
+            source(source_name, 'source_key_findings'), findings_key
+        ) }} as findings
+        where
+            findings.table_name = '{{ table_name }}'
+            and findings.finding = 'removed_at_source'
+    )
+{%- endmacro %}
+
+{#- The join of a table's rows (source_rows) to their removals (removals). -#}
+{% macro is_removal_of(key) -%}
+    cast(source_rows.{{ key }} as {{ dbt.type_string() }}) = removals.row_id
 {%- endmacro %}
 
 {#- The current rows of a raw table: the table itself where dlt merges each
