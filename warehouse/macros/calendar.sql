@@ -8,6 +8,13 @@
     cast({{ column }} at time zone 'UTC' as timestamp)
 {%- endmacro %}
 
+{#- DuckDB: the instant's microseconds since the epoch, as a timestamp, the
+    same value without a time zone conversion per row (ten times faster
+    than `at time zone`, which goes through ICU). -#}
+{% macro duckdb__to_utc(column) -%}
+    make_timestamp(epoch_us({{ column }}))
+{%- endmacro %}
+
 {#- Spark's timestamp is an instant, shown in the session's zone, which the
     profile sets to UTC (server_side_parameters) -#}
 {% macro spark__to_utc(column) -%}
