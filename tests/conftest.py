@@ -66,6 +66,9 @@ WORKER_GROUPS = (
 )
 # the modules whose tests take half a minute or more each (make test's --durations)
 LONGEST_FIRST = ("test_incremental_equals_full.py", "test_production_runs.py")
+# what a session writes to the temporary folder at its peak (its servers,
+# warehouses and dbt's artifacts: 2.0 GB on 2026-12-03), with room to spare
+FREE_SPACE_NEEDED_GB = 3
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -115,10 +118,33 @@ def pytest_configure(config: pytest.Config) -> None:
     if hasattr(config, "workerinput"):
         folder = Path(config.workerinput["shared_folder"])
     else:
+        if not _fast_tier_only(config):
+            _check_free_space(Path(tempfile.gettempdir()))
         folder = Path(tempfile.mkdtemp(prefix="warehouse-tests-"))
     config.stash[SHARED_FOLDER] = folder
     os.environ["WAREHOUSE_RUN_FILES_DIR"] = str(folder / "run_files")
     os.environ["DASHBOARD_PATH"] = ""  # runs render no dashboard unless a test asks
+
+
+def _fast_tier_only(config: pytest.Config) -> bool:
+    """Whether the session runs tests/unit/ alone (`make test-fast`), which writes nothing."""
+    unit = Path(__file__).parent / "unit"
+    return all(
+        Path(config.invocation_params.dir, arg.split("::")[0]).resolve().is_relative_to(unit)
+        for arg in config.args
+    )
+
+
+def _check_free_space(folder: Path) -> None:
+    """Refuse to start where the session would run out of disk halfway (a
+    full disk fails every test that follows, each with its own traceback)."""
+    free_gb = shutil.disk_usage(folder).free / 1024**3
+    if free_gb < FREE_SPACE_NEEDED_GB:
+        raise pytest.UsageError(
+            f"the tests need {FREE_SPACE_NEEDED_GB} GB free in {folder} for their servers and"
+            f" warehouses, and {free_gb:.1f} GB are free: free some space there, or set"
+            " TMPDIR to a folder on a larger disk"
+        )
 
 
 @pytest.hookimpl(optionalhook=True)
@@ -129,8 +155,8 @@ def pytest_configure_node(node) -> None:
 
 def pytest_unconfigure(config: pytest.Config) -> None:
     """After the last worker: stop the shared servers, remove the folder."""
-    if not hasattr(config, "workerinput"):
-        folder = config.stash[SHARED_FOLDER]
+    folder = config.stash.get(SHARED_FOLDER, None)  # none if the session was refused
+    if folder and not hasattr(config, "workerinput"):
         for server in folder.glob("postgres*/"):
             stop(server)
         shutil.rmtree(folder, ignore_errors=True)

@@ -116,3 +116,24 @@ def test_an_unexpected_error_leaves_its_traceback_on_stderr_and_in_the_journal(p
     assert record["status"] == "failure"
     assert record["traceback"].startswith("Traceback (most recent call last):")
     assert "in marker" in record["traceback"]  # where it was raised: builds.py's Builds.marker
+
+
+def test_a_test_session_without_room_for_its_warehouses_refuses_to_start(tmp_path):
+    small_disk = tmp_path / "small_disk"  # 64 MB, where a session writes about 2 GB
+    small_disk.mkdir()
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64m", "tmpfs", small_disk], check=True)
+    try:
+        session = subprocess.run(
+            [sys.executable, "-m", "pytest", "tests/e2e/test_seed_profile.py"],
+            cwd=REPO_ROOT,
+            env=os.environ | {"TMPDIR": str(small_disk)},
+            capture_output=True,
+            text=True,
+        )
+    finally:
+        subprocess.run(["umount", small_disk], check=True)
+    assert session.returncode == pytest.ExitCode.USAGE_ERROR
+    assert session.stderr.strip() == (
+        f"ERROR: the tests need 3 GB free in {small_disk} for their servers and warehouses,"
+        " and 0.1 GB are free: free some space there, or set TMPDIR to a folder on a larger disk"
+    )
