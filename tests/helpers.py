@@ -195,12 +195,13 @@ def scheduled_run(
     )
 
 
-def start_scheduled_run(warehouse: Warehouse, sources: SourceUrls) -> subprocess.Popen:
-    """`python -m dlt_pipelines.run` started in the background."""
+def start_scheduled_run(warehouse: Warehouse, sources: SourceUrls, tmp: Path) -> subprocess.Popen:
+    """`python -m dlt_pipelines.run` started in the background, its temporary
+    files in `tmp` (a run killed midway leaves its dlt working folder there)."""
     return subprocess.Popen(
         RUN,
         cwd=REPO_ROOT,
-        env=run_environment(warehouse, sources),
+        env=run_environment(warehouse, sources, TMPDIR=str(tmp)),
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,

@@ -91,6 +91,8 @@ class SparkCluster:
     def _start_thrift_server(self) -> None:
         """The Thrift server: a Spark application on the cluster, with the metastore."""
         warehouse = self.root / "warehouse"
+        # Hive's session folders and scratch files go to tmp/, not /tmp
+        driver_options = f'{JVM_OPTIONS} -Djava.io.tmpdir="{self.root / "tmp"}"'
         settings = {
             "spark.master": self.master_url,
             "spark.sql.warehouse.dir": str(warehouse),
@@ -100,7 +102,7 @@ class SparkCluster:
             "spark.local.dir": str(self.root / "tmp"),
             "spark.ui.enabled": "false",
             "spark.sql.session.timeZone": "UTC",
-            "spark.driver.extraJavaOptions": JVM_OPTIONS,
+            "spark.driver.extraJavaOptions": driver_options,
             "spark.executor.extraJavaOptions": JVM_OPTIONS,
             # little data: one shuffle partition (the parity test used 447 s of
             # CPU with one, 500 s with two), no re-planning, no code generation

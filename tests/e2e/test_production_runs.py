@@ -89,7 +89,7 @@ def test_killed_during_extract_holds_no_lock_and_loses_nothing(sources, publishe
     before = contents(published)
     execute(sources.engagement, "update comments set content = 'edited', updated_at = now()")
     blocker = holding_lock(sources.engagement, "posts")
-    killed = start_scheduled_run(published, sources)
+    killed = start_scheduled_run(published, sources, tmp_path)
     wait_for(lambda: waiting_on_a_lock(sources.engagement), "the run to wait inside extraction")
 
     refused = scheduled_run(published, sources)  # meanwhile, cron starts another
@@ -119,7 +119,7 @@ def test_killed_during_extract_holds_no_lock_and_loses_nothing(sources, publishe
 
 
 def test_killed_during_load_into_postgres_recovers_exactly(
-    sources, published_postgres, postgres_server
+    sources, published_postgres, postgres_server, tmp_path
 ):
     warehouse = published_postgres
     execute(
@@ -127,7 +127,7 @@ def test_killed_during_load_into_postgres_recovers_exactly(
         "update posts set content = 'edited', updated_at = now() where deleted_at is null",
     )
     blocker = holding_lock(warehouse.url.uri(), "raw_engagement.posts")
-    killed = start_scheduled_run(warehouse, sources)
+    killed = start_scheduled_run(warehouse, sources, tmp_path)
     wait_for(lambda: waiting_on_a_lock(warehouse.url.uri()), "the run to wait inside the load")
     killed.send_signal(signal.SIGKILL)
     killed.wait()
