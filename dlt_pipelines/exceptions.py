@@ -29,3 +29,7 @@ class BuildFailed(PipelineError):
 
 class RunLockBusy(PipelineError):
     """Another run holds the warehouse's lock."""
+
+
+class LockLost(BuildFailed):
+    """The run no longer holds the warehouse's lock: it publishes nothing."""

@@ -129,8 +129,8 @@ class PostgresUrl:
         uri = f"postgresql://{login}@{host}:{self.port}/{quote(self.dbname, safe='')}"
         return f"{uri}?{encoded}" if encoded else uri
 
-    def connect(self):
-        """A psycopg2 connection."""
+    def connect(self, **libpq: str):
+        """A psycopg2 connection, with these libpq parameters besides the URL's."""
         return psycopg2.connect(
             host=self.host,
             port=self.port,
@@ -138,6 +138,7 @@ class PostgresUrl:
             password=self.password,
             dbname=self.dbname,
             **self.options,
+            **libpq,
         )
 
     def dbt_env(self, prefix: str) -> dict[str, str]:

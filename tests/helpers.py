@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import subprocess
@@ -64,7 +63,7 @@ def clone_sources(sources: SourceUrls, prefix: str) -> SourceUrls:
 def copy_warehouse(warehouse: Warehouse, folder: Path) -> Warehouse:
     """A copy of a built DuckDB warehouse in `folder`, as it stands: both
     builds (the published file linked to its own), and the files its runs
-    keep beside it."""
+    keep beside it (its state, and dbt's target folders)."""
     folder.mkdir(parents=True, exist_ok=True)
     copy = DuckDBWarehouse(folder / warehouse.path.name)
     _copy_run_files(warehouse, copy)
@@ -75,17 +74,24 @@ def copy_warehouse(warehouse: Warehouse, folder: Path) -> Warehouse:
 
 
 def copy_postgres_warehouse(warehouse: Warehouse, name: str) -> Warehouse:
-    """A copy of a built PostgreSQL warehouse, as database `name`, with the
-    files its runs keep."""
+    """A copy of a built PostgreSQL warehouse, as database `name` (its state
+    included, in `ops`), with this runner's cache (dbt's parse). Its builds'
+    manifests name `name`, as if built there: dbt's `state:modified` would
+    find every source moved to another database."""
     copy = PostgresWarehouse(PostgresUrl.parse(clone_database(warehouse.url.uri(), name)))
+    store = copy.state_store()
+    manifests = [f"builds/{build}/state/manifest.json" for build in copy.builds]
+    old, new = warehouse.url.dbname.encode(), name.encode()
+    store.write({m: store.read(m).replace(old, new) for m in manifests if store.read(m)})
     _copy_run_files(warehouse, copy)
     return copy
 
 
 def _copy_run_files(warehouse: Warehouse, copy: Warehouse) -> None:
-    """The journal, the builds' records and the published dbt state, copied."""
-    for kept in (".runs.jsonl", ".dbt-state", ".builds"):
-        source, target = warehouse.run_file(kept), copy.run_file(kept)
+    """The files its runs keep (DuckDB's state: the journal, the builds'
+    records, the pin) and dbt's target folders, copied."""
+    for kept in (".runs.jsonl", ".builds", ".pin.json"):
+        source, target = warehouse.cache_file(kept), copy.cache_file(kept)
         shutil.rmtree(target, ignore_errors=True)
         target.unlink(missing_ok=True)
         if source.is_dir():
@@ -169,12 +175,7 @@ WITHOUT_DATA_TESTS = {"DBT_EXCLUDE_RESOURCE_TYPES": "test"}
 
 def run_history(warehouse: Warehouse) -> list[dict]:
     """The journal of runs, oldest first."""
-    path = warehouse.run_file(".runs.jsonl")
-    latest = {}
-    for line in path.read_text().splitlines():
-        record = json.loads(line)
-        latest[record["run_id"]] = record
-    return list(latest.values())
+    return warehouse.state_store().records()
 
 
 def run_environment(warehouse: Warehouse, sources: SourceUrls, **environment: str) -> dict:
@@ -193,6 +194,19 @@ def scheduled_run(
         capture_output=True,
         text=True,
     )
+
+
+def runner(tmp_path: Path, name: str) -> dict[str, str]:
+    """The environment of a runner with an empty folder of its own (its cache,
+    its temporary files): a container, a CI job, another host."""
+    folder = tmp_path / f"runner-{name}"
+    folder.mkdir()
+    return {"WAREHOUSE_RUN_FILES_DIR": str(folder), "TMPDIR": str(folder)}
+
+
+def last_line(done: subprocess.CompletedProcess) -> str:
+    """The last line a command printed."""
+    return done.stdout.strip().splitlines()[-1]
 
 
 def start_scheduled_run(warehouse: Warehouse, sources: SourceUrls, tmp: Path) -> subprocess.Popen:

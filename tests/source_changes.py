@@ -2,13 +2,14 @@
 source makes is among: inserts, updates, soft and hard deletes, a person
 leaving or removed, a report resolved, and a late commit. Each is SQL on
 one source, its rows chosen by the session's seeded random(), so that a
-seed repeats the same changes."""
+seed repeats the same changes. Two more make and mend bad rows: a post
+from the future (a new warning), the ghosts coming back (warnings fixed)."""
 
 from __future__ import annotations
 
 from dlt_pipelines.postgres_url import PostgresUrl
 from scripts.demo.source_databases import SourceUrls
-from tests.helpers import execute
+from tests.helpers import execute, source_rows
 
 # a moment inside the reports' windows: changed rows keep counting in the marts
 IN_WINDOW = "'2025-10-20 12:00:00+00'"
@@ -97,3 +98,44 @@ def late_comment(sources: SourceUrls):
         " from posts order by id limit 1"
     )
     return connection
+
+
+def post_from_the_future(sources: SourceUrls, seed: float) -> None:
+    """One live post stamped a year ahead: a warning of is_not_in_the_future."""
+    execute(
+        sources.engagement,
+        f"select setseed({seed}); update posts set created_at = now() + interval '1 year',"
+        f" updated_at = now() where id in {sample('posts', 1, 'deleted_at is null')}",
+    )
+
+
+# the Engagement columns that name a ChemLink person, as the orphan checks read them
+PERSON_COLUMNS = {
+    "posts": "person_id",
+    "comments": "person_id",
+    "mentions": "mentioned_person_id",
+    "reports": "reporter_id",
+    "groups": "created_by",
+    "group_members": "person_id",
+}
+
+
+def ghosts(sources: SourceUrls) -> list[str]:
+    """The uuids Engagement names that ChemLink does not have."""
+    named = " union ".join(f"select {c}::text from {t}" for t, c in PERSON_COLUMNS.items())
+    named += " union select mentioned_by_person_id::text from mentions"
+    known = {row[0] for row in source_rows(sources.chemlink, "select person_id::text from persons")}
+    return sorted({row[0] for row in source_rows(sources.engagement, named)} - known)
+
+
+def ghosts_return(sources: SourceUrls, uuids: list[str]) -> None:
+    """These ghosts get a ChemLink profile (they never had one the warehouse
+    saw): the orphan warnings they caused are fixed."""
+    values = ", ".join(
+        f"('{uuid}', 'back@example.com', 'standard', '2025-01-01', now())" for uuid in uuids
+    )
+    execute(
+        sources.chemlink,
+        "insert into persons (person_id, email, account_type, created_at, updated_at)"
+        f" values {values}",
+    )

@@ -2,8 +2,9 @@
 
 A backend is one engine's way of doing what the run and the tools ask of a
 warehouse: connect (read-only or writing), query, load (dlt's
-destination), build (dbt's environment), publish a build, keep the run
-history, make a development copy. Callers ask the backend; none of them
+destination), build (dbt's environment), publish a build, store what the
+runs remember (state_store(): the lock, the journal, the builds' records),
+make a development copy. Callers ask the backend; none of them
 compares an engine's name. Where engines differ in what they can do, a
 capability (a class attribute below) says so.
 
@@ -17,7 +18,7 @@ import importlib
 import os
 import re
 from abc import ABC, abstractmethod
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,6 +29,7 @@ from dlt.common.destination import Destination
 from dlt.extract import DltSource
 
 from dlt_pipelines import DBT, REPO_ROOT
+from dlt_pipelines.backends.state_store import FolderStore, StateStore
 from dlt_pipelines.exceptions import QueryError, WarehouseError
 from dlt_pipelines.sources import SOURCES
 
@@ -52,10 +54,10 @@ class Warehouse(ABC):
     # both builds read one set of raw tables, loaded in place (else each
     # build is a whole warehouse, raw tables and dlt's state included)
     shares_raw_tables: ClassVar[bool] = True
-    # ops.run_history: written into the standby build, published with it
-    # (else into the published warehouse after every run)
+    # ops.run_history: a copy of the journal written into the standby build,
+    # published with it (PostgreSQL's journal is the table itself; Spark has none)
     run_history_in_build: ClassVar[bool] = False
-    keeps_run_history: ClassVar[bool] = True
+    builds: ClassVar[tuple[str, str]]  # the two builds' names
     # a development copy reads what it does not build from the published
     # build (dbt's --defer), instead of holding all of it
     development_defers: ClassVar[bool] = False
@@ -90,15 +92,26 @@ class Warehouse(ABC):
         """Where the warehouse is, without credentials."""
 
     @abstractmethod
-    def run_file(self, suffix: str) -> Path:
-        """A file the scheduled runs keep for this warehouse (lock, journal, builds)."""
+    def state_store(self) -> StateStore:
+        """Where the runs keep what they remember, with the warehouse."""
 
-    def _server_run_file(self, where: str, suffix: str) -> Path:
-        """A run file of a server's warehouse: in WAREHOUSE_RUN_FILES_DIR
+    @abstractmethod
+    def cache_file(self, suffix: str) -> Path:
+        """A file or folder of this runner's cache for the warehouse (dbt's
+        target folders, manifests written out for dbt): losing it costs time,
+        never state."""
+
+    def local_files(self) -> StateStore | None:
+        """The run state an earlier version kept in this runner's files, which
+        the first run of this one takes over (None where it still is the store)."""
+        return FolderStore(self.cache_file(""))
+
+    def _server_cache_file(self, where: str, suffix: str) -> Path:
+        """A cache file of a server's warehouse: in WAREHOUSE_RUN_FILES_DIR
         (default data/), named after the engine and the server."""
         slug = re.sub(r"[^A-Za-z0-9_.-]+", "_", where)
         folder = Path(os.environ.get("WAREHOUSE_RUN_FILES_DIR", REPO_ROOT / "data"))
-        return folder / f"{self.name}-{slug}{suffix}"
+        return Path(f"{folder / self.name}-{slug}{suffix}")
 
     # reading and writing
 
@@ -143,6 +156,21 @@ class Warehouse(ABC):
             f" where table_schema = '{schema}' and table_name = '{table}'"
         )
         return bool(found)
+
+    def relations(self, schema: str) -> dict[str, str]:
+        """The schema's tables and views: {name: 'table' or 'view'}."""
+        _, found = self.query(
+            "select table_name, table_type from information_schema.tables"
+            f" where table_schema = '{schema}'"
+        )
+        return {name: "view" if kind == "VIEW" else "table" for name, kind in found}
+
+    def drop_relations(self, schema: str, relations: dict[str, str]) -> None:
+        """Drop these tables and views of the schema ({name: kind}), with
+        whatever depends on them."""
+        self.execute(
+            [f'drop {kind} if exists {schema}."{name}" cascade' for name, kind in relations.items()]
+        )
 
     # loading
 
@@ -216,8 +244,13 @@ class Warehouse(ABC):
     # publishing (blue/green: see docs/architecture.md)
 
     @abstractmethod
+    def built_as(self, build: str) -> Warehouse:
+        """The warehouse that dbt builds as the build of that name."""
+
     def standby(self) -> Slot:
         """The build a run loads and builds (prepare_standby makes it writable)."""
+        name = next(build for build in self.builds if build != self.published_slot())
+        return Slot(name, self.built_as(name))
 
     def prepare_standby(self, slot: Slot) -> bool:
         """Make the standby ready to be written; True when that made it a copy
@@ -229,10 +262,17 @@ class Warehouse(ABC):
     def published_slot(self) -> str | None:
         """The name of the build readers see (None before the first publish)."""
 
+    def published_name(self, slot: Slot) -> str:
+        """The name the slot's build has once published (where publishing
+        renames the builds, the published one's)."""
+        return slot.name
+
     @abstractmethod
-    def publish(self, slot: Slot) -> str:
-        """Make the standby what readers see; return the name the published
-        build has from now on."""
+    def publish(self, slot: Slot, commit: Callable[[Any], None]) -> None:
+        """Make the standby what readers see. `commit(cursor)` checks that the
+        run still holds the lock and records the builds' new state: in the
+        publish's transaction where the engine has one (its cursor), else
+        just before the switch (None)."""
 
     def as_published(self, manifest: dict) -> dict:
         """A standby build's dbt manifest, naming its relations as published."""

@@ -1,6 +1,10 @@
 """DuckDB: the warehouse is one file (default data/warehouse.duckdb,
 WAREHOUSE_DUCKDB_PATH; a relative path is relative to the repository).
 
+What the runs remember (state_store.py's FolderStore) sits beside the file:
+`<name>.run.lock`, `<name>.runs.jsonl` (the journal), `<name>.builds/`
+(each build's marker and manifest, and dbt's target folders), `<name>.pin.json`.
+
 Two builds take turns (blue/green): `.slots/a/<name>.duckdb` and
 `.slots/b/<name>.duckdb` beside the published file, which is a hard link to
 one of them. Each slot is a whole warehouse, raw tables and dlt's state
@@ -16,10 +20,11 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import dlt
 import duckdb
@@ -27,6 +32,7 @@ from dlt.common.destination import Destination
 
 from dlt_pipelines import REPO_ROOT
 from dlt_pipelines.backends.base import Slot, Warehouse
+from dlt_pipelines.backends.state_store import FolderStore, StateStore
 from dlt_pipelines.exceptions import WarehouseError
 
 DEFAULT_PATH = "data/warehouse.duckdb"
@@ -46,6 +52,7 @@ class DuckDBWarehouse(Warehouse):
     name = "duckdb"
     shares_raw_tables = False
     run_history_in_build = True
+    builds = SLOTS
     placeholder = "?"
 
     @classmethod
@@ -61,9 +68,17 @@ class DuckDBWarehouse(Warehouse):
         """'DuckDB file <path>'."""
         return f"DuckDB file {self.path}"
 
-    def run_file(self, suffix: str) -> Path:
-        """Beside the file: warehouse.duckdb.runs.jsonl, ..."""
-        return self.path.with_name(self.path.name + suffix)
+    def state_store(self) -> StateStore:
+        """Files beside the warehouse file (one host by nature)."""
+        return FolderStore(self.path)
+
+    def cache_file(self, suffix: str) -> Path:
+        """Beside the file: warehouse.duckdb.builds/a/target, ..."""
+        return Path(f"{self.path}{suffix}")
+
+    def local_files(self) -> None:
+        """None: the files beside the warehouse are its store."""
+        return None
 
     def connect(self, read_only: bool = False, config: dict | None = None):
         """A connection to the file; a clear error when another process holds it."""
@@ -119,10 +134,9 @@ class DuckDBWarehouse(Warehouse):
         this one then stays the same for both builds and for a copy elsewhere."""
         return self.dbt_env() | {"WAREHOUSE_DUCKDB_PATH": self.path.name}, self.path.parent
 
-    def standby(self) -> Slot:
-        """The slot that is not published."""
-        name = next(slot for slot in SLOTS if slot != self.published_slot())
-        return Slot(name, DuckDBWarehouse(self._slot_path(name)))
+    def built_as(self, build: str) -> DuckDBWarehouse:
+        """The slot's file."""
+        return DuckDBWarehouse(self._slot_path(build))
 
     def prepare_standby(self, slot: Slot) -> bool:
         """Replace the slot's file with a copy of the published one if it is
@@ -145,15 +159,16 @@ class DuckDBWarehouse(Warehouse):
                 return name
         return None  # an older layout: the published file is no slot
 
-    def publish(self, slot: Slot) -> str:
-        """Link the slot's file over the published path, in one rename."""
+    def publish(self, slot: Slot, commit: Callable[[Any], None]) -> None:
+        """Record the slot's build, then link its file over the published
+        path, in one rename."""
         with slot.warehouse.connect() as connection:
             connection.execute("checkpoint")  # everything in the file, nothing in a WAL
+        commit(None)
         link = self.path.with_name(f".{self.path.name}.publishing")
         link.unlink(missing_ok=True)
         os.link(slot.warehouse.path, link)
         os.replace(link, self.path)
-        return slot.name
 
     def development_copy(self) -> DuckDBWarehouse:
         """dev/<file name> beside the published file, a copy of it, refreshed

@@ -7,16 +7,19 @@ Two sets of schemas take turns (blue/green): `staging`, `intermediate`,
 raw). dbt builds the standby set; publishing renames the two sets into each
 other's places in one transaction and grants the BI role
 (WAREHOUSE_BI_ROLE, default bi_reader) read access to `marts`. A query sees
-the old or the new marts, never a mix.
+the old or the new marts, never a mix. What the runs remember is in the
+database too, schema `ops` (postgres_state.py), written in the publish's
+transaction.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 import dlt
 import psycopg2
@@ -26,6 +29,8 @@ from dlt.destinations.impl.postgres.configuration import PostgresCredentials
 from psycopg2 import sql
 
 from dlt_pipelines.backends.base import Slot, Warehouse
+from dlt_pipelines.backends.postgres_state import PostgresStore
+from dlt_pipelines.backends.state_store import StateStore
 from dlt_pipelines.exceptions import UrlError, WarehouseError
 from dlt_pipelines.postgres_url import PostgresUrl, unreachable
 
@@ -57,6 +62,7 @@ class PostgresWarehouse(Warehouse):
 
     name = "postgres"
     development_defers = True
+    builds = (PUBLISHED, STANDBY)
 
     @classmethod
     def from_settings(cls, env: Mapping[str, str]) -> PostgresWarehouse:
@@ -81,15 +87,19 @@ class PostgresWarehouse(Warehouse):
         where = f"PostgreSQL {self.url.describe()}"
         return f"{where} (schemas *{self.schema_suffix})" if self.schema_suffix else where
 
-    def run_file(self, suffix: str) -> Path:
-        """In WAREHOUSE_RUN_FILES_DIR, named after the server and database."""
-        return self._server_run_file(f"{self.url.host}:{self.url.port}/{self.url.dbname}", suffix)
+    def state_store(self) -> StateStore:
+        """The schema ops of the warehouse database."""
+        return PostgresStore(self)
 
-    def connect(self, read_only: bool = False):
-        """A psycopg2 connection; a clear error if the server, the login or
-        TLS fails."""
+    def cache_file(self, suffix: str) -> Path:
+        """In WAREHOUSE_RUN_FILES_DIR, named after the server and database."""
+        return self._server_cache_file(f"{self.url.host}:{self.url.port}/{self.url.dbname}", suffix)
+
+    def connect(self, read_only: bool = False, **libpq: str):
+        """A psycopg2 connection (with these libpq parameters too); a clear
+        error if the server, the login or TLS fails."""
         try:
-            connection = self.url.connect()
+            connection = self.url.connect(**libpq)
         except psycopg2.OperationalError as error:
             raise WarehouseError(
                 unreachable(
@@ -132,20 +142,25 @@ class PostgresWarehouse(Warehouse):
         with self.url.service_file() as service:
             yield service
 
-    def standby(self) -> Slot:
-        """The schemas *__standby."""
-        return Slot(STANDBY, replace(self, schema_suffix=STANDBY_SUFFIX))
+    def built_as(self, build: str) -> PostgresWarehouse:
+        """The schemas *__standby: every build is built there, then renamed."""
+        return replace(self, schema_suffix=STANDBY_SUFFIX)
 
     def published_slot(self) -> str:
         """The unsuffixed schemas."""
         return PUBLISHED
 
-    def publish(self, slot: Slot) -> str:
+    def published_name(self, slot: Slot) -> str:
+        """The published schemas' (the builds swap names)."""
+        return PUBLISHED
+
+    def publish(self, slot: Slot, commit: Callable[[Any], None]) -> None:
         """Rename the standby schemas over the published ones and back, grant
-        the BI role: one transaction, nothing dropped, nothing rebuilt. The
-        published build keeps its name; the builds' records swap."""
+        the BI role, with the builds' records (`commit`): one transaction,
+        nothing dropped, nothing rebuilt."""
         with self.cursor() as cursor:
             cursor.execute("set lock_timeout = '60s'")
+            commit(cursor)
             for schema in DBT_SCHEMAS:
                 names = [schema, schema + STANDBY_SUFFIX, schema + SWAP_SUFFIX]
                 published, built, swap = map(sql.Identifier, names)
@@ -157,7 +172,6 @@ class PostgresWarehouse(Warehouse):
                 if _schema_exists(cursor, schema + SWAP_SUFFIX):
                     cursor.execute(rename.format(swap, built))
             _grant_marts_to_bi_role(cursor)
-        return PUBLISHED
 
     def as_published(self, manifest: dict) -> dict:
         """The standby's relations renamed as publishing renamed them."""

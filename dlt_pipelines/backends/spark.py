@@ -17,7 +17,8 @@ Two sets of databases take turns (blue/green): `staging__a`, `marts__a`,
 holds one view per mart over the published set's; publishing re-points
 those views at the standby's (one metastore statement each: Spark has no
 transaction over several) and records the published set as a property of
-`marts`.
+`marts`. What the runs remember is in the lake, under `_run_state/`, with
+a lease for the lock (lake_state.py).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 import dlt
 from dlt.common.destination import Destination
@@ -36,6 +38,8 @@ from dlt.extract import DltSource
 
 from dlt_pipelines import REPO_ROOT
 from dlt_pipelines.backends.base import Slot, Warehouse
+from dlt_pipelines.backends.lake_state import LakeStore
+from dlt_pipelines.backends.state_store import StateStore
 from dlt_pipelines.exceptions import WarehouseError
 
 DEFAULT_LAKE = "data/lake"
@@ -61,30 +65,36 @@ class SparkWarehouse(Warehouse):
     host: str = "127.0.0.1"
     port: int = 10000
     schema_suffix: str = ""
+    lease_seconds: int = 120  # the run lock's lease (lake_state.py)
 
     name = "spark"
-    keeps_run_history = False  # the journal is the record (docs/engines/spark.md)
+    builds = SLOTS
     has_semantic_layer = False  # MetricFlow has no Spark adapter
 
     @classmethod
     def from_settings(cls, env: Mapping[str, str]) -> SparkWarehouse:
-        """From WAREHOUSE_LAKE_URL, WAREHOUSE_SPARK_HOST and WAREHOUSE_SPARK_PORT."""
+        """From WAREHOUSE_LAKE_URL, WAREHOUSE_SPARK_HOST, WAREHOUSE_SPARK_PORT
+        and WAREHOUSE_SPARK_LEASE_SECONDS."""
         return cls.at(
             env.get("WAREHOUSE_LAKE_URL", DEFAULT_LAKE),
             env.get("WAREHOUSE_SPARK_HOST", "127.0.0.1"),
             env.get("WAREHOUSE_SPARK_PORT", "10000"),
             REPO_ROOT,
+            env.get("WAREHOUSE_SPARK_LEASE_SECONDS", "120"),
         )
 
     @classmethod
-    def at(cls, lake: str, host: str, port: str, root: Path) -> SparkWarehouse:
+    def at(
+        cls, lake: str, host: str, port: str, root: Path, lease_seconds: str = "120"
+    ) -> SparkWarehouse:
         """From the settings' values; a relative lake folder is relative to `root`."""
         if "://" not in lake:
             lake = (root / lake).resolve().as_uri()
-        try:
-            return cls(lake.rstrip("/"), host, int(port))
-        except ValueError:
-            raise WarehouseError(f"WAREHOUSE_SPARK_PORT must be a number, not {port!r}") from None
+        numbers = {"WAREHOUSE_SPARK_PORT": port, "WAREHOUSE_SPARK_LEASE_SECONDS": lease_seconds}
+        for setting, value in numbers.items():
+            if not value.isdigit():
+                raise WarehouseError(f"{setting} must be a whole number, not {value!r}")
+        return cls(lake.rstrip("/"), host, int(port), lease_seconds=int(lease_seconds))
 
     def env(self) -> dict[str, str]:
         """WAREHOUSE_TARGET, WAREHOUSE_LAKE_URL, WAREHOUSE_SPARK_HOST and _PORT."""
@@ -93,15 +103,30 @@ class SparkWarehouse(Warehouse):
             "WAREHOUSE_LAKE_URL": self.lake_url,
             "WAREHOUSE_SPARK_HOST": self.host,
             "WAREHOUSE_SPARK_PORT": str(self.port),
+            "WAREHOUSE_SPARK_LEASE_SECONDS": str(self.lease_seconds),
         }
 
     def describe(self) -> str:
         """Where the marts are, without credentials."""
         return f"Spark Thrift server {self.host}:{self.port}, lake {self.lake_url}"
 
-    def run_file(self, suffix: str) -> Path:
+    def state_store(self) -> StateStore:
+        """A folder of the lake, written with dlt's filesystem credentials."""
+        from dlt.common.configuration import resolve_configuration
+        from dlt.common.storages.configuration import FilesystemConfiguration
+        from dlt.common.storages.fsspec_filesystem import fsspec_from_config
+
+        configuration = resolve_configuration(
+            FilesystemConfiguration(),
+            sections=("destination", "filesystem"),
+            explicit_value={"bucket_url": self.lake_url},
+        )
+        filesystem, lake = fsspec_from_config(configuration)
+        return LakeStore(filesystem, lake, self.lake_url, self.lease_seconds)
+
+    def cache_file(self, suffix: str) -> Path:
         """In WAREHOUSE_RUN_FILES_DIR, named after the Thrift server."""
-        return self._server_run_file(f"{self.host}:{self.port}", suffix)
+        return self._server_cache_file(f"{self.host}:{self.port}", suffix)
 
     def spark_location(self, *parts: str) -> str:
         """The folder `parts` of the lake, as Spark names it."""
@@ -155,6 +180,20 @@ class SparkWarehouse(Warehouse):
             return False
         return bool(self.query(f"show tables in {schema} like '{table}'")[1])
 
+    def relations(self, schema: str) -> dict[str, str]:
+        """The database's tables and views (none for a database not made yet)."""
+        if not self.query(f"show databases like '{schema}'")[1]:
+            return {}
+        views = {name for _, name, *_ in self.query(f"show views in {schema}")[1]}
+        tables = [name for _, name, *_ in self.query(f"show tables in {schema}")[1]]
+        return {name: "view" if name in views else "table" for name in tables}
+
+    def drop_relations(self, schema: str, relations: dict[str, str]) -> None:
+        """Drop these tables and views (Spark tracks no dependencies between them)."""
+        self.execute(
+            [f"drop {kind} if exists {schema}.`{name}`" for name, kind in relations.items()]
+        )
+
     @contextmanager
     def destination(self, read_only: bool = False) -> Iterator[Destination]:
         """dlt's filesystem destination, writing parquet into the lake."""
@@ -200,10 +239,9 @@ class SparkWarehouse(Warehouse):
         wheel's Thrift server (a session close that fails at random)."""
         return [sys.executable, "-m", "dlt_pipelines.backends.spark_dbt"]
 
-    def standby(self) -> Slot:
-        """The set of databases `marts` does not read."""
-        name = next(slot for slot in SLOTS if slot != self.published_slot())
-        return Slot(name, replace(self, schema_suffix=f"__{name}"))
+    def built_as(self, build: str) -> SparkWarehouse:
+        """The build's set of databases (`staging__a`, `marts__a`, ...)."""
+        return replace(self, schema_suffix=f"__{build}")
 
     def published_slot(self) -> str | None:
         """The set `marts` reads, as its property records it."""
@@ -214,21 +252,24 @@ class SparkWarehouse(Warehouse):
         found = re.search(rf"\b{PUBLISHED_PROPERTY},(\w+)", properties)
         return found.group(1) if found else None
 
-    def publish(self, slot: Slot) -> str:
-        """Point every view of `marts` at the slot's marts, then record the slot."""
+    def publish(self, slot: Slot, commit: Callable[[Any], None]) -> None:
+        """Record the slot's build, point every view of `marts` at the slot's
+        marts (dropping those of marts it does not have), then record the slot."""
         built = f"marts{slot.warehouse.schema_suffix}"
-        _, views = self.query(f"show views in {built}")
+        marts = [name for name, kind in self.relations(built).items() if kind == "view"]
+        removed = {name: "view" for name in self.relations("marts") if name not in marts}
+        commit(None)
         self.execute(
             [
                 "create database if not exists marts",
                 *(
                     f"create or replace view marts.{name} as select * from {built}.{name}"
-                    for _, name, *_ in views
+                    for name in marts
                 ),
+                *(f"drop view if exists marts.`{name}`" for name in removed),
                 f"alter database marts set dbproperties ('{PUBLISHED_PROPERTY}' = '{slot.name}')",
             ]
         )
-        return slot.name
 
 
 def ignoring_missing_llap(close: Callable[[], None]) -> Callable[[], None]:

@@ -30,10 +30,10 @@ import yaml
 from dlt_pipelines import REPO_ROOT
 from dlt_pipelines.backends import Warehouse
 from dlt_pipelines.logs import command_line
-from dlt_pipelines.run.builds import Builds
+from dlt_pipelines.run.dbt import project_dir
+from dlt_pipelines.run.freshness import thresholds
+from dlt_pipelines.run.state import RunState
 
-MARTS_DIR = REPO_ROOT / "warehouse" / "models" / "marts"
-DBT_PROJECT = REPO_ROOT / "warehouse" / "dbt_project.yml"
 TEMPLATE = Path(__file__).resolve().parent / "dashboard.html.j2"
 DEFAULT_OUTPUT = REPO_ROOT / "data" / "dashboard.html"
 COLORS = ["#2f6f9f", "#e07b39", "#5a9e5a", "#b0468a", "#8c7ae6", "#c9a227", "#5bc0be", "#999999"]
@@ -263,7 +263,7 @@ def mart_properties() -> dict[str, dict]:
     """Each mart's `meta` (title, source, definition) and its audience folder,
     from the .yml beside its .sql."""
     found = {}
-    for path in sorted(MARTS_DIR.glob("*/*.yml")):
+    for path in sorted((project_dir() / "models" / "marts").glob("*/*.yml")):
         # libyaml's parser: the marts' files hold their unit tests too
         for model in yaml.load(path.read_text(), Loader=yaml.CSafeLoader)["models"]:
             found[model["name"]] = model["config"]["meta"] | {"folder": path.parent.name}
@@ -357,11 +357,7 @@ AS_OF_SQL = "select max(activity_date) as day from marts.dau"
 def _freshness(loads: Rows) -> Rows:
     """Each source's newest load (LOADS_SQL), its age, and how it compares
     with the thresholds."""
-    thresholds = yaml.safe_load(DBT_PROJECT.read_text())["vars"]
-    warn, error = (
-        thresholds["freshness_warn_after_hours"],
-        thresholds["freshness_error_after_hours"],
-    )
+    warn, error = thresholds({})
     now = datetime.now(UTC).replace(tzinfo=None)
     for load in loads:
         hours = (now - load["loaded_at"]).total_seconds() / 3600
@@ -379,7 +375,7 @@ def main() -> None:
     args = parser.parse_args()
     with command_line():
         warehouse = Warehouse.from_env()
-        live = Builds(warehouse.run_file(".builds")).marker(warehouse.published_slot())
+        live = RunState(warehouse).published()
         write_dashboard(warehouse, live.run_id if live else "unrecorded", args.output)
     print(f"Dashboard written: {args.output} (open it in a browser; it needs no network)")
 

@@ -1,51 +1,66 @@
-"""What each of the two builds (the backends' standby and published ones)
-was built from, and so what a run must build.
+"""What a build includes, and so what a run must build and test
+(run/state.py keeps each build's record: its marker and dbt manifest).
 
-Beside the warehouse, `<warehouse>.builds/<build>/` keeps, per build:
-`marker.json` (the newest dlt load it includes, its as-of date and dbt vars,
-its tests' outcome), `state/manifest.json` (the dbt project it was built
-with) and `target/` (dbt's artifacts and logs, and its partial parse, which
-saves a run the parse while the project and the vars stay the same).
-
-A run that loaded no rows, for the same as-of date and vars, into a
+A run that loaded no rows, for the same as-of date, vars and code, into a
 warehouse whose published build already includes every load, has nothing
-to build. Where a build is a whole warehouse (DuckDB's slots), a standby
-that holds an older build than the published one would load the rows it
-lacks: the run then first asks what a load into the published build would
-bring (a dry run, reading it only), and stops if nothing.
+to build. The code is a digest of everything dbt reads and of the code
+that shapes the raw tables (code_digest): a deploy of a new or changed
+model is built and published by the next run, with no new source row.
+Where a build is a whole warehouse (DuckDB's slots), a standby that holds
+an older build than the published one would load the rows it lacks: the
+run then first asks what a load into the published build would bring (a
+dry run, reading it only), and stops if nothing.
+
 Otherwise it builds, and tests, what depends on the tables that changed
 since the build it replaces (a table with no change rebuilds nothing), on
 a new as-of date (the models that read it, and what depends on them) and
 on changed code, and the loads; a table nothing changed in stays as it is.
 Every table and mart is rebuilt when the dbt vars changed, or when persons
 wait for ChemLink (their standing can change with any load). Without a
-marker, a state or the runs since (a first build, a --full-refresh, a lost
-folder), it builds everything. The data tests of a build of what changed
-read the rows changed since the build was last built, where a test of one
-row or of a key can (macros/tests_of_changes.sql); every row, in a build
-of everything and once TEST_EVERYTHING_EVERY_HOURS (24) have passed since
-the build's tests last read them all. Tests of the code
-rather than the data (CODE_INVARIANTS, and dbt's unit tests) are for
-`make test`, not for scheduled runs.
+marker, a manifest or the runs since (a first build, a --full-refresh, a
+lost state), it builds everything. A model the project no longer has
+leaves the build (removed_relations).
+
+The data tests of a build of what changed read the rows changed since the
+build was last built, where a test of one row or of a key can
+(macros/tests_of_changes.sql), and every row of each test that did not pass
+in that build: so a run ends with the status, problems and exit code a full
+run of the same data and code would (a failure stays reported until its
+rows, or its test, change; a fixed row clears it in the run that fixes it).
+Tests of the code rather than the data (CODE_INVARIANTS, and dbt's unit
+tests) are for `make test`, not for scheduled runs.
 """
 
 from __future__ import annotations
 
-import json
-import os
-import shutil
-from collections.abc import Mapping
-from dataclasses import asdict, dataclass
-from datetime import datetime, timedelta
+import hashlib
 from pathlib import Path
 
+import yaml
+
+from dlt_pipelines import REPO_ROOT
 from dlt_pipelines.backends import Warehouse
 from dlt_pipelines.backends.base import RAW_SCHEMAS
-from dlt_pipelines.exceptions import PipelineError
-from dlt_pipelines.run.history import RunHistory
+from dlt_pipelines.run.history import RunRecord
+from dlt_pipelines.run.state import BuildMarker
 from dlt_pipelines.sources import TABLES
 from dlt_pipelines.sources.key_findings import FINDINGS
 
+# The files and folders of a dbt project that dbt reads (dbt_project.yml's
+# keys, with dbt's defaults), and the code that shapes the raw tables: the
+# build's code digest.
+PROJECT_FILES = ("dbt_project.yml", "selectors.yml", "packages.yml", "dependencies.yml")
+PROJECT_FOLDERS = {
+    "model-paths": "models",
+    "macro-paths": "macros",
+    "test-paths": "tests",
+    "seed-paths": "seeds",
+    "snapshot-paths": "snapshots",
+    "analysis-paths": "analyses",
+}
+LOAD_CODE = REPO_ROOT / "dlt_pipelines" / "sources"
+# The schemas where dbt builds models (test_failures holds the tests' rows).
+MODEL_SCHEMAS = ("staging", "intermediate", "mart_tables", "marts")
 # What a build rebuilds when the vars changed, or when persons wait for
 # ChemLink (their standing can change with any load), instead of what
 # depends on the changed tables.
@@ -91,109 +106,23 @@ def is_code_invariant(test: dict) -> bool:
     return any(test["original_file_path"].startswith(f"{folder}/") for folder in folders)
 
 
-@dataclass(frozen=True)
-class BuildMarker:
-    """What a build includes, and how its tests went."""
-
-    run_id: str
-    built_through: str  # the newest dlt load it includes ('' for none)
-    as_of_date: str
-    dbt_vars: dict
-    status: str  # success or warning
-    problems: list[str]
-    unsynced_persons: int  # uuids not yet known to ChemLink: their status can change
-    published_at: str = ""  # when it was last published ('' for never)
-    tested_everything_at: str = ""  # when its tests last read every row ('' for never)
-
-    def includes(self, newest_load: str, as_of_date: str, dbt_vars: dict) -> bool:
-        """Tell whether this build already is what a build now would give, if
-        no rows have come since `newest_load`."""
-        return (
-            self.built_through == newest_load
-            and self.as_of_date == as_of_date
-            and self.dbt_vars == dbt_vars
-            and self.unsynced_persons == 0
-        )
-
-
-class Builds:
-    """The records of both builds of one warehouse."""
-
-    def __init__(self, folder: Path) -> None:
-        self.folder = folder
-
-    def marker(self, build: str | None) -> BuildMarker | None:
-        """The build's marker, if it has one (None for no build: none published yet)."""
-        if build is None:
-            return None
-        path = self.folder / build / "marker.json"
-        return BuildMarker(**json.loads(path.read_text())) if path.exists() else None
-
-    def save(self, build: str, marker: BuildMarker) -> None:
-        """Record what the build now includes (whole again, if it was touched)."""
-        (self.folder / build).mkdir(parents=True, exist_ok=True)
-        (self.folder / build / "marker.json").write_text(json.dumps(asdict(marker)))
-        (self.folder / build / "touched").unlink(missing_ok=True)
-
-    def touch(self, build: str) -> None:
-        """Record that a run began to change the build: until its next
-        marker, it is no longer the build its marker names (a rollback
-        cannot publish it)."""
-        (self.folder / build).mkdir(parents=True, exist_ok=True)
-        (self.folder / build / "touched").touch()
-
-    def intact(self, build: str | None) -> BuildMarker | None:
-        """The build's marker, if the build is still what it names."""
-        if build is None or (self.folder / build / "touched").exists():
-            return None
-        return self.marker(build)
-
-    def target_dir(self, build: str) -> Path:
-        """Where dbt writes when building it."""
-        return self.folder / build / "target"
-
-    def state_dir(self, build: str) -> Path:
-        """The dbt project the build was last built with."""
-        return self.folder / build / "state"
-
-    def save_built(self, build: str, marker: BuildMarker) -> None:
-        """After a successful build: its marker, and its project as the state
-        the next build compares with."""
-        self.state_dir(build).mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(
-            self.target_dir(build) / "manifest.json", self.state_dir(build) / "manifest.json"
-        )
-        self.save(build, marker)
-
-    def seed(self, build: str, published: str | None) -> None:
-        """Give a build seeded from the published one (a copy of it) the
-        published one's records: it is now that build, and a later run
-        builds on it."""
-        shutil.rmtree(self.folder / build, ignore_errors=True)
-        if published is not None and (self.folder / published).exists():
-            shutil.copytree(self.folder / published, self.folder / build)
-
-    def swap(self, first: str, second: str) -> None:
-        """Exchange two builds' records (PostgreSQL swaps the builds' names)."""
-        swap = self.folder / f"{first}.swap"
-        for old, new in ((first, swap.name), (second, first), (swap.name, second)):
-            if (self.folder / old).exists():
-                (self.folder / old).rename(self.folder / new)
-
-
 def dbt_selection(
-    builds: Builds, build: str, history: RunHistory, as_of: str, dbt_vars: dict, shared_raw: bool
+    marker: BuildMarker | None,
+    state: Path | None,
+    runs: list[RunRecord],
+    build: str,
+    as_of: str,
+    dbt_vars: dict,
+    shared_raw: bool,
 ) -> list[str]:
     """The dbt arguments that select what a build must rebuild and test ([]
-    for everything): see the module's docstring. The journal, this run last,
-    says which tables changed since the build was last built: the loads of
-    every run since, or where each build has raw tables of its own
-    (`shared_raw` false), the loads into it."""
-    marker = builds.marker(build)
-    runs = history.records()
+    for everything): see the module's docstring. `marker` and `state` (the
+    folder of its manifest) are the build's as it was last built; `runs`,
+    this run last, say which tables changed since: the loads of every run
+    since, or where each build has raw tables of its own (`shared_raw`
+    false), the loads into it."""
     run_ids = [run.run_id for run in runs]
-    state = builds.state_dir(build)
-    if marker is None or marker.run_id not in run_ids or not (state / "manifest.json").exists():
+    if marker is None or state is None or marker.run_id not in run_ids:
         return []
     since = [
         run
@@ -214,31 +143,49 @@ def dbt_selection(
     else:  # what depends on a changed table, and on a new date
         models = [f"{model}+" for model in changed_staging]
         models += MODELS_NEW_DATE if marker.as_of_date != as_of else []
-    return ["--select", *models, *MODELS_EVERY_BUILD, "--state", str(state)]
+    failing = [unique_id.split(".")[2] for unique_id in marker.failing_tests]
+    return ["--select", *models, *MODELS_EVERY_BUILD, *failing, "--state", str(state)]
 
 
-def full_check_interval(env: Mapping[str, str] = os.environ) -> timedelta:
-    """How often each build's tests read every row: TEST_EVERYTHING_EVERY_HOURS
-    (default 24)."""
-    setting = env.get("TEST_EVERYTHING_EVERY_HOURS", "24")
-    try:
-        return timedelta(hours=float(setting))
-    except ValueError:
-        raise PipelineError(
-            f"TEST_EVERYTHING_EVERY_HOURS must be a number of hours, not '{setting}'"
-        ) from None
+def code_digest(project_dir: Path) -> str:
+    """A digest of the code a build is made from: every file dbt reads in
+    the project (dbt_project.yml, selectors, packages, and the folders it
+    names for models, macros, tests, seeds, snapshots and analyses, the
+    semantic layer's files among the models) and the code that shapes the
+    raw tables (dlt_pipelines/sources/)."""
+    project = yaml.safe_load((project_dir / "dbt_project.yml").read_text())
+    folders = [
+        project_dir / folder
+        for key, default in PROJECT_FOLDERS.items()
+        for folder in project.get(key, [default])
+    ]
+    files = [project_dir / name for name in PROJECT_FILES if (project_dir / name).exists()]
+    files += [path for folder in folders for path in folder.rglob("*") if path.is_file()]
+    named = {str(path.relative_to(project_dir)): path for path in files}  # wherever it is
+    named |= {f"load/{path.name}": path for path in LOAD_CODE.glob("*.py")}
+    digest = hashlib.sha256()
+    for name in sorted(named):
+        digest.update(name.encode() + b"\0" + named[name].read_bytes() + b"\0")
+    return digest.hexdigest()[:16]
 
 
-def rows_to_test_since(marker: BuildMarker | None, now: datetime, every: timedelta) -> str:
-    """For a build of what changed: the newest load whose rows the build's
-    tests already read (its marker's), so that they read only the rows
-    changed since; '' (every row) when its tests never read every row, or
-    last did `every` or longer ago."""
-    if marker is None or not marker.tested_everything_at:
-        return ""
-    if now - datetime.fromisoformat(marker.tested_everything_at) >= every:
-        return ""
-    return marker.built_through
+def removed_relations(manifest: dict, build: Warehouse) -> dict[str, dict[str, str]]:
+    """The tables and views of the build's dbt schemas that no model of the
+    project (`manifest`) makes: a model removed since they were built.
+    {schema: {name: kind}}."""
+    suffix = build.schema_suffix
+    made = set()
+    for node in manifest["nodes"].values():
+        if node["resource_type"] in ("model", "seed", "snapshot"):
+            made.add((node["schema"], node["alias"]))
+            if node["config"]["materialized"] == "precomputed_view":  # its table
+                made.add((f"mart_tables{suffix}", node["alias"]))
+    removed = {}
+    for schema in (f"{name}{suffix}" for name in MODEL_SCHEMAS):
+        gone = {n: kind for n, kind in build.relations(schema).items() if (schema, n) not in made}
+        if gone:
+            removed[schema] = gone
+    return removed
 
 
 def newest_load(warehouse: Warehouse) -> str:

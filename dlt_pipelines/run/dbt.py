@@ -1,13 +1,22 @@
-"""Run dbt on the warehouse project (warehouse/) and read back what it did."""
+"""Run dbt on the warehouse project (warehouse/, or DBT_PROJECT_DIR) and
+read back what it did.
+
+dbt runs in a process group of its own, and dies with the process that
+started it, however that one ends (SIGKILL included: the kernel's parent
+death signal): a runner that dies leaves no dbt building behind it.
+"""
 
 from __future__ import annotations
 
+import ctypes
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 from collections import Counter
+from collections.abc import Iterator
 from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import date
@@ -17,7 +26,8 @@ from dlt_pipelines import REPO_ROOT
 from dlt_pipelines.backends import Warehouse
 from dlt_pipelines.logs import json_lines
 
-PROJECT_DIR = REPO_ROOT / "warehouse"
+PROJECT_DIR = REPO_ROOT / "warehouse"  # the project as shipped
+PR_SET_PDEATHSIG = 1  # prctl(2): the signal a process gets when its parent dies
 RESULT_FILES = {"build": "run_results.json", "test": "run_results.json", "source": "sources.json"}
 PARSE_FILE = "partial_parse.msgpack"  # dbt's parse of the project, kept in its target folder
 SHARED_PARSE = "DBT_PARTIAL_PARSE_FILE_PATH"
@@ -32,6 +42,7 @@ class DbtOutcome:
     problems: list[str] = field(default_factory=list)
     nodes: dict[str, str] = field(default_factory=dict)  # unique_id -> status
     error: str = ""  # what dbt said when it stopped before any node (e.g. no connection)
+    output: list[str] = field(default_factory=list)  # dbt's lines, as it printed them
 
     @property
     def failed(self) -> bool:
@@ -43,6 +54,14 @@ class DbtOutcome:
         """True when some tests or freshness checks warned."""
         return self.statuses["warn"] > 0
 
+    def failing_tests(self) -> list[str]:
+        """The unique ids of the data tests that did not pass."""
+        return sorted(
+            node
+            for node, status in self.nodes.items()
+            if node.startswith("test.") and status in ("warn", "fail", "error")
+        )
+
     def summary(self) -> dict:
         """Counts per status and the nodes that did not pass, for the run history."""
         return {"exit_code": self.exit_code, **dict(self.statuses), "problems": self.problems}
@@ -52,36 +71,44 @@ class DbtOutcome:
         return "; ".join(self.problems) or self.error or f"dbt exited with {self.exit_code}"
 
 
+def project_dir() -> Path:
+    """The dbt project runs build: DBT_PROJECT_DIR (dbt's own setting), else
+    warehouse/ (a copy lets a test change the project while others read it)."""
+    return Path(os.environ.get("DBT_PROJECT_DIR") or PROJECT_DIR).resolve()
+
+
 def run_dbt(
     arguments: list[str],
     warehouse: Warehouse,
     as_of: date | None = None,
     variables: dict | None = None,
-    project_dir: Path = PROJECT_DIR,
+    project: Path | None = None,
     target_dir: Path | None = None,
     parse_from: Path | None = None,
     environment: dict[str, str] | None = None,
 ) -> DbtOutcome:
-    """Run `dbt <arguments>` on the warehouse; return its outcome. dbt writes
-    its artifacts and logs to `target_dir` (default: DBT_TARGET_PATH, as dbt
-    itself reads it, else the project's target/). The as-of date goes as
+    """Run `dbt <arguments>` on the warehouse and the project (default:
+    project_dir()); return its outcome. dbt writes its artifacts and logs to
+    `target_dir` (default: DBT_TARGET_PATH, as dbt itself reads it, else the
+    project's target/). The as-of date goes as
     DBT_AS_OF_DATE, which no parse reads (macros/as_of.sql): a new date keeps
     dbt's partial parse. A target folder without a parse of its own starts
     from `parse_from` (default: DBT_PARTIAL_PARSE_FILE_PATH), which dbt
     reuses where it matches the project, the vars and the connection.
     `environment` adds variables to dbt's."""
+    project = project or project_dir()
     dbt_vars = warehouse.dbt_vars() | (variables or {})
     command = [
         *warehouse.dbt_command(),
         *arguments,
         "--project-dir",
-        str(project_dir),
+        str(project),
         "--profiles-dir",
-        str(PROJECT_DIR),
+        str(project),
     ]
     if dbt_vars:
         command += ["--vars", json.dumps(dbt_vars)]
-    target_dir = (target_dir or default_target_dir(project_dir)).resolve()  # dbt runs elsewhere
+    target_dir = (target_dir or default_target_dir(project)).resolve()  # dbt runs elsewhere
     command += ["--target-path", str(target_dir), "--log-path", str(target_dir)]
     if not sys.stdout.isatty():
         command.append("--no-use-colors")
@@ -103,10 +130,31 @@ def run_dbt(
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,
+            start_new_session=True,
+            preexec_fn=_die_with(os.getpid()),
         ) as dbt,
     ):
-        error = _echo_and_find_error(dbt.stdout)
-    return _read_outcome(dbt.returncode, results, error)
+        try:
+            output = list(_echo(dbt.stdout))
+        finally:  # an interrupted runner (Ctrl-C, an error) stops dbt first
+            if dbt.poll() is None:
+                os.killpg(dbt.pid, signal.SIGTERM)
+    outcome = _read_outcome(dbt.returncode, results, _error(output))
+    outcome.output = output
+    return outcome
+
+
+def _die_with(parent: int):
+    """What the dbt process runs before dbt: the kernel sends it SIGTERM when
+    the runner ends (and it ends now if the runner already has)."""
+    libc = ctypes.CDLL(None, use_errno=True)
+
+    def set_parent_death_signal() -> None:
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+        if os.getppid() != parent:
+            os._exit(1)
+
+    return set_parent_death_signal
 
 
 def _start_from_parse(target_dir: Path, parse: Path) -> None:
@@ -117,20 +165,25 @@ def _start_from_parse(target_dir: Path, parse: Path) -> None:
         shutil.copyfile(parse, own)
 
 
-def default_target_dir(project_dir: Path = PROJECT_DIR) -> Path:
+def default_target_dir(project: Path | None = None) -> Path:
     """Where dbt writes when not told: DBT_TARGET_PATH, as dbt itself reads
     it, else the project's target/."""
-    return Path(os.environ.get("DBT_TARGET_PATH", project_dir / "target"))
+    return Path(os.environ.get("DBT_TARGET_PATH", (project or project_dir()) / "target"))
 
 
-def _echo_and_find_error(lines) -> str:
-    """Print dbt's output as it comes (plain, or its JSON lines); return the
-    error it ended with, if any (what follows 'Encountered an error:'), as
-    one line."""
-    error: list[str] | None = None
+def _echo(lines) -> Iterator[str]:
+    """Print dbt's output as it comes (plain, or its JSON lines); yield each
+    line's text."""
     for line in lines:
         print(line, end="", flush=True)
-        text = _message(line)
+        yield _message(line)
+
+
+def _error(output: list[str]) -> str:
+    """The error dbt ended with, if any (what follows 'Encountered an
+    error:'), as one line."""
+    error: list[str] | None = None
+    for text in output:
         if error is not None:
             error.append(text.strip())
         elif "Encountered an error:" in text:

@@ -2,8 +2,8 @@
 
 The run checks what `dbt source freshness` checks (warehouse/models/staging/
 <source>/_<source>__sources.yml: `inserted_at` of dlt's `_dlt_loads`, the
-thresholds freshness_warn_after_hours / freshness_error_after_hours of
-warehouse/dbt_project.yml or the run's --vars), without starting dbt: a run
+thresholds freshness_warn_after_hours / freshness_error_after_hours of the
+project's dbt_project.yml or the run's --vars), without starting dbt: a run
 that finds nothing changed must stay cheap.
 """
 
@@ -14,13 +14,13 @@ from datetime import UTC, datetime
 import yaml
 
 from dlt_pipelines.backends import Warehouse
-from dlt_pipelines.run.dbt import PROJECT_DIR
+from dlt_pipelines.run.dbt import project_dir
 from dlt_pipelines.sources import SOURCES
 
 
 def thresholds(dbt_vars: dict) -> tuple[float, float]:
     """Hours after which a source warns and fails: the project's vars, or the run's."""
-    project = yaml.safe_load((PROJECT_DIR / "dbt_project.yml").read_text())["vars"] | dbt_vars
+    project = yaml.safe_load((project_dir() / "dbt_project.yml").read_text())["vars"] | dbt_vars
     return (
         float(project["freshness_warn_after_hours"]),
         float(project["freshness_error_after_hours"]),

@@ -1,12 +1,10 @@
-"""What each run did: a journal beside the warehouse and ops.run_history in it.
+"""What each run did: its record, as the journal keeps it (run/state.py;
+on PostgreSQL, ops.run_history is the journal; on DuckDB, ops.run_history
+is written from it into each build before it is published).
 
-Every run appends its record to a JSON-lines journal when it starts and when
-it ends (the last line per run id wins). The table `ops.run_history` in the
-warehouse holds the journal: written directly on PostgreSQL, and on DuckDB
-into the build before it is published, so a failed run's record reaches the
-published file with the next successful run (and is in the journal at once).
-A record still `running` when the next run takes the lock belongs to a run
-that died: it is closed as `abandoned`.
+Every command saves its record when it starts and when it ends (the last
+save per run id wins). A record still `running` when the next run takes
+the lock belongs to a run that died: it is closed as `abandoned`.
 """
 
 from __future__ import annotations
@@ -18,30 +16,8 @@ import uuid
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
-from pathlib import Path
 
-from dlt_pipelines.backends import Warehouse
-from dlt_pipelines.exceptions import WarehouseError
-
-# ops.run_history's columns, in the order of RunRecord.row()
-COLUMNS = {
-    "run_id": "varchar primary key",
-    "action": "varchar",
-    "started_at": "timestamp with time zone",
-    "ended_at": "timestamp with time zone",
-    "status": "varchar",
-    "built": "boolean",
-    "as_of_date": "date",
-    "warehouse": "varchar",
-    "rows_loaded": "varchar",
-    "dbt_results": "varchar",
-    "seconds": "varchar",
-    "error": "varchar",
-    "traceback": "varchar",
-    "note": "varchar",
-    "pid": "integer",
-    "host": "varchar",
-}
+from dlt_pipelines.backends.state_store import JOURNAL_COLUMNS, JSON_COLUMNS
 
 
 class RunStatus(StrEnum):
@@ -109,51 +85,9 @@ class RunRecord:
     def row(self) -> tuple:
         """The record as a row of ops.run_history."""
         values = asdict(self)
-        values["rows_loaded"] = json.dumps(self.rows_loaded, sort_keys=True)
-        values["dbt_results"] = json.dumps(self.dbt_results, sort_keys=True)
-        values["seconds"] = json.dumps(self.seconds)
-        return tuple(values[column] for column in COLUMNS)
-
-
-class RunHistory:
-    """The journal of runs for one warehouse, and its copy in the warehouse."""
-
-    def __init__(self, journal: Path) -> None:
-        self.journal = journal
-
-    def save(self, record: RunRecord) -> None:
-        """Append the record's current state to the journal."""
-        self.journal.parent.mkdir(parents=True, exist_ok=True)
-        with self.journal.open("a") as lines:
-            lines.write(json.dumps(asdict(record)) + "\n")
-
-    def records(self) -> list[RunRecord]:
-        """Every run's latest state, oldest first."""
-        if not self.journal.exists():
-            return []
-        latest = {}
-        for line in self.journal.read_text().splitlines():
-            record = RunRecord(**json.loads(line))
-            latest[record.run_id] = record
-        return list(latest.values())
-
-    def close_abandoned(self) -> list[RunRecord]:
-        """Mark runs still `running` as abandoned (the caller holds the lock)."""
-        abandoned = [r for r in self.records() if r.status is RunStatus.RUNNING]
-        for record in abandoned:
-            record.finish(RunStatus.ABANDONED, "the run's process ended before the run did")
-            self.save(record)
-        return abandoned
-
-    def write_to(self, warehouse: Warehouse) -> None:
-        """Make ops.run_history in the warehouse hold the journal."""
-        if not warehouse.keeps_run_history:
-            raise WarehouseError(
-                f"a {warehouse.describe()} keeps no ops.run_history: "
-                f"the runs' record is the journal {self.journal}"
-            )
-        rows = [record.row() for record in self.records()]
-        warehouse.replace_table("ops.run_history", COLUMNS, rows)
+        for column in JSON_COLUMNS:
+            values[column] = json.dumps(values[column], sort_keys=True)
+        return tuple(values[column] for column in JOURNAL_COLUMNS)
 
 
 def _now() -> str:

@@ -1,6 +1,5 @@
 """What every command that changes the warehouse shares (a run, a rollback,
-a release): the warehouse's lock, the journal and ops.run_history, one
-last line.
+a release): the warehouse's lock and journal (run/state.py), one last line.
 
 Any error ends the command as a failure: an expected one (PipelineError)
 with its one-line cause, an unexpected one with its traceback too (on
@@ -15,12 +14,12 @@ from collections.abc import Callable
 from traceback import format_exc
 
 from dlt_pipelines.backends import Warehouse
-from dlt_pipelines.exceptions import PipelineError, RunLockBusy, WarehouseError
+from dlt_pipelines.exceptions import PipelineError, RunLockBusy
 from dlt_pipelines.logs import run_context
 from dlt_pipelines.postgres_url import mask_credentials
 from dlt_pipelines.run.alerts import send_failure_alert
-from dlt_pipelines.run.history import RunHistory, RunRecord, RunStatus
-from dlt_pipelines.run.lock import run_lock
+from dlt_pipelines.run.history import RunRecord, RunStatus
+from dlt_pipelines.run.state import RunState
 
 logger = logging.getLogger(__name__)
 LAST_LINE_LEVELS = {
@@ -32,7 +31,7 @@ LAST_LINE_LEVELS = {
 
 
 def recorded(
-    warehouse: Warehouse, record: RunRecord, body: Callable[[RunHistory], None]
+    warehouse: Warehouse, record: RunRecord, body: Callable[[RunState], None]
 ) -> RunRecord:
     """Do `body` under the warehouse's lock, recorded; alert on a failure;
     end with the last line (`finished: <status>: <detail>`)."""
@@ -52,33 +51,32 @@ def last_line(record: RunRecord) -> str:
     return f"finished: {record.status}" + (f": {detail}" if detail else "")
 
 
-def _locked(warehouse: Warehouse, record: RunRecord, body: Callable[[RunHistory], None]) -> None:
-    """`body` under the lock, its record saved before and after."""
-    history = RunHistory(warehouse.run_file(".runs.jsonl"))
+def _locked(warehouse: Warehouse, record: RunRecord, body: Callable[[RunState], None]) -> None:
+    """`body` under the lock, its record saved before and after. A warehouse
+    whose state cannot be reached fails the command, unrecorded."""
+    state = RunState(warehouse)
     try:
-        with run_lock(warehouse.run_file(".run.lock"), record.run_id):
-            for abandoned in history.close_abandoned():
+        with state.lock(record.run_id):
+            for abandoned in state.close_abandoned():
                 logger.warning(f"run {abandoned.run_id} had died; its lock is reclaimed")
-            history.save(record)
+            state.save(record)
             try:
-                body(history)
-            except PipelineError as error:
-                record.finish(RunStatus.FAILURE, mask_credentials(str(error)))
+                body(state)
             except Exception as error:
-                logger.exception(f"the {record.action} stopped on an unexpected error")
-                cause = mask_credentials(f"{type(error).__name__}: {error}")
-                record.finish(RunStatus.FAILURE, cause, mask_credentials(format_exc()))
-            history.save(record)
-            if warehouse.keeps_run_history and not warehouse.run_history_in_build:
-                write_history(history, warehouse)
+                _failed(record, error)
+            state.save(record)
     except RunLockBusy as busy:
         record.finish(RunStatus.BUSY, str(busy))
+    except Exception as error:
+        _failed(record, error)
 
 
-def write_history(history: RunHistory, warehouse: Warehouse) -> None:
-    """Copy the journal into ops.run_history, unless the warehouse is unreachable
-    (the failure is then the command's own; the journal keeps the record)."""
-    try:
-        history.write_to(warehouse)
-    except WarehouseError:
-        logger.warning(f"ops.run_history not updated; the record is in {history.journal}")
+def _failed(record: RunRecord, error: Exception) -> None:
+    """End the record as a failure: an expected error (PipelineError) with its
+    one-line cause, any other also with its traceback."""
+    if isinstance(error, PipelineError):
+        record.finish(RunStatus.FAILURE, mask_credentials(str(error)))
+        return
+    logger.exception(f"the {record.action} stopped on an unexpected error")
+    cause = mask_credentials(f"{type(error).__name__}: {error}")
+    record.finish(RunStatus.FAILURE, cause, mask_credentials(format_exc()))

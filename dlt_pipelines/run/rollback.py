@@ -20,10 +20,10 @@ import logging
 
 from dlt_pipelines.backends import Warehouse
 from dlt_pipelines.exceptions import PipelineError
-from dlt_pipelines.run.builds import Builds
-from dlt_pipelines.run.history import Action, RunHistory, RunRecord, RunStatus
-from dlt_pipelines.run.publishing import Pin, PinState, publish_build
+from dlt_pipelines.run.history import Action, RunRecord, RunStatus
+from dlt_pipelines.run.publishing import publish_build
 from dlt_pipelines.run.recorded import recorded
+from dlt_pipelines.run.state import Pin, PinState, RunState
 
 logger = logging.getLogger(__name__)
 RECENT_RUNS = 5
@@ -32,13 +32,12 @@ RECENT_RUNS = 5
 def rollback(warehouse: Warehouse) -> RunRecord:
     """Publish the previous build again and pin it; its record."""
     record = RunRecord(warehouse.describe(), action=Action.ROLLBACK)
-    return recorded(warehouse, record, lambda history: _roll_back(warehouse, record, history))
+    return recorded(warehouse, record, lambda state: _roll_back(state, record))
 
 
-def _roll_back(warehouse: Warehouse, record: RunRecord, history: RunHistory) -> None:
-    builds = Builds(warehouse.run_file(".builds"))
-    slot, published = warehouse.standby(), warehouse.published_slot()
-    live, previous = builds.marker(published), builds.intact(slot.name)
+def _roll_back(state: RunState, record: RunRecord) -> None:
+    slot = state.warehouse.standby()
+    live, previous = state.published(), state.intact(slot.name)
     if (
         live is None
         or previous is None
@@ -53,9 +52,9 @@ def _roll_back(warehouse: Warehouse, record: RunRecord, history: RunHistory) -> 
     record.as_of_date = previous.as_of_date
     record.note = f"build {previous.run_id} (as of {previous.as_of_date}) is live again"
     record.finish(RunStatus.SUCCESS)
-    history.save(record)  # published with the build, where the build holds the history
-    publish_build(warehouse, builds, slot, previous, history, record)
-    Pin(PinState.PINNED, previous.run_id, record.run_id).write(warehouse)
+    state.save(record)  # published with the build, where the build holds the history
+    publish_build(state, slot, previous, record, built=False)
+    state.set_pin(Pin(PinState.PINNED, previous.run_id, record.run_id))
     logger.info(f"pinned: runs build but publish nothing until make release ({record.note})")
 
 
@@ -63,11 +62,11 @@ def release(warehouse: Warehouse) -> RunRecord:
     """Lift the pin: the next run publishes the sources' current state."""
     record = RunRecord(warehouse.describe(), action=Action.RELEASE)
 
-    def lift(history: RunHistory) -> None:
-        pin = Pin.read(warehouse)
+    def lift(state: RunState) -> None:
+        pin = state.pin()
         if pin is None or pin.state is not PinState.PINNED:
             raise PipelineError("nothing to release: no rollback pins the warehouse")
-        Pin(PinState.RELEASED, pin.build, record.run_id).write(warehouse)
+        state.set_pin(Pin(PinState.RELEASED, pin.build, record.run_id))
         record.note = f"released build {pin.build}: the next run publishes"
         record.finish(RunStatus.SUCCESS)
 
@@ -75,9 +74,9 @@ def release(warehouse: Warehouse) -> RunRecord:
 
 
 def status_lines(warehouse: Warehouse) -> list[str]:
-    """What is live, whether it is pinned, and the last runs."""
-    builds = Builds(warehouse.run_file(".builds"))
-    live = builds.marker(warehouse.published_slot())
+    """What is live, whether it is pinned, who holds the lock, and the last runs."""
+    state = RunState(warehouse)
+    live = state.published()
     lines = [f"warehouse: {warehouse.describe()}"]
     if live is None:
         lines.append("live: nothing published yet (make run)")
@@ -86,7 +85,7 @@ def status_lines(warehouse: Warehouse) -> list[str]:
             f"live: build {live.run_id}, as of {live.as_of_date}, "
             f"published {live.published_at or 'before this was recorded'}"
         )
-    pin = Pin.read(warehouse)
+    pin = state.pin()
     lines.append(
         "pinned: no"
         if pin is None
@@ -94,8 +93,11 @@ def status_lines(warehouse: Warehouse) -> list[str]:
         if pin.state is PinState.PINNED
         else f"pinned: released by {pin.by}; the next run publishes"
     )
+    holder = state.lock_holder()
+    lines.append("running: no" if holder is None else f"running: {holder or 'holder unknown'}")
+    lines.append(f"state: {state.store.describe()}")
     lines.append("last runs:")
-    for run in RunHistory(warehouse.run_file(".runs.jsonl")).records()[-RECENT_RUNS:]:
+    for run in state.records()[-RECENT_RUNS:]:
         rows = sum(run.rows_loaded.values())
         what = "built" if run.built else "no build"
         detail = run.error or run.note or ""

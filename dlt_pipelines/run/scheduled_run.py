@@ -19,6 +19,7 @@ the lock. --rollback, --release and --status undo a bad publish
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import os
 import sys
@@ -26,7 +27,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 
 import yaml
 
@@ -35,20 +36,19 @@ from dlt_pipelines.exceptions import BuildFailed
 from dlt_pipelines.logs import command_line
 from dlt_pipelines.run.builds import (
     CODE_INVARIANTS,
-    BuildMarker,
-    Builds,
+    code_digest,
     dbt_selection,
-    full_check_interval,
     newest_load,
-    rows_to_test_since,
+    removed_relations,
 )
-from dlt_pipelines.run.dbt import PARSE_FILE, run_dbt
+from dlt_pipelines.run.dbt import PARSE_FILE, DbtOutcome, project_dir, run_dbt
 from dlt_pipelines.run.freshness import stale_sources
-from dlt_pipelines.run.history import RunHistory, RunRecord, RunStatus
+from dlt_pipelines.run.history import RunRecord, RunStatus
 from dlt_pipelines.run.load import load_sources
-from dlt_pipelines.run.publishing import Pin, PinState, publish_build
+from dlt_pipelines.run.publishing import publish_build
 from dlt_pipelines.run.recorded import recorded
 from dlt_pipelines.run.rollback import release, rollback, status_lines
+from dlt_pipelines.run.state import BuildMarker, PinState, RunState
 from dlt_pipelines.sources import SOURCES
 
 logger = logging.getLogger(__name__)
@@ -72,36 +72,30 @@ class RunOptions:
 def run(warehouse: Warehouse, options: RunOptions = RunOptions()) -> RunRecord:
     """One complete run; returns its record (success, warning, failure, busy)."""
     record = RunRecord(warehouse.describe(), options.as_of_date.isoformat())
-    return recorded(
-        warehouse, record, lambda history: _load_build_publish(warehouse, options, record, history)
-    )
+    return recorded(warehouse, record, lambda state: _load_build_publish(state, options, record))
 
 
-def _load_build_publish(
-    warehouse: Warehouse, options: RunOptions, record: RunRecord, history: RunHistory
-) -> None:
+def _load_build_publish(state: RunState, options: RunOptions, record: RunRecord) -> None:
     """Load into the standby build; unless nothing changed, build it, test it
     and publish it (the backend publishes; builds.py says what to build)."""
-    builds = Builds(warehouse.run_file(".builds"))
+    warehouse = state.warehouse
     as_of = options.as_of_date.isoformat()
-    tests_every = full_check_interval()  # a bad setting stops the run before it loads
-    pin = Pin.read(warehouse)
+    code = code_digest(project_dir())
+    pin = state.pin()
     pin_state = pin.state if pin else None
     # after a release, the run publishes the sources' state whatever changed
     must_build = options.full_refresh or pin_state is PinState.RELEASED
     with _timed(record, "load"):
         slot, published = warehouse.standby(), warehouse.published_slot()
-        if not must_build and _published_is_current(
-            warehouse, builds, slot, published, options, record
-        ):
+        if not must_build and _published_is_current(state, slot, published, options, code, record):
             return
         if warehouse.prepare_standby(slot):
-            builds.seed(slot.name, published)
+            state.seed(slot.name, published)
         # the build whose marker says what is already built from these raw tables
         reference = published if warehouse.shares_raw_tables else slot.name
         loaded_before = newest_load(slot.warehouse)
         if not warehouse.shares_raw_tables:  # the load writes into the standby build
-            builds.touch(slot.name)
+            state.touch(slot.name)
         logger.info(f"extract and load {', '.join(SOURCES)} into {warehouse.describe()}")
         record.loaded_into = slot.name
         record.rows_loaded = load_sources(
@@ -110,25 +104,23 @@ def _load_build_publish(
     logger.info(f"loaded {sum(record.rows_loaded.values())} rows")
     with _timed(record, "checks"):
         stale = _freshness(slot.warehouse, options, record)
-        marker = builds.marker(reference)
+        marker = _marker(state, reference, code)
         unchanged = (
             not must_build
             and not any(record.rows_loaded.values())
             and marker is not None
-            and marker.includes(loaded_before, as_of, options.dbt_vars)
+            and marker.includes(loaded_before, as_of, options.dbt_vars, code)
         )
         if unchanged:
-            builds.save(reference, replace(marker, built_through=newest_load(slot.warehouse)))
+            state.save_marker(reference, replace(marker, built_through=newest_load(slot.warehouse)))
     if unchanged:
         _nothing_to_build(marker, stale, record)
         return
     with _timed(record, "dbt"):
-        builds.touch(slot.name)
-        tested_everything_at = _build(
-            warehouse, slot, builds, options, record, history, tests_every
-        )
+        state.touch(slot.name)
+        built = _build(state, slot, options, record)
     with _timed(record, "publish"):
-        built = BuildMarker(
+        marker = BuildMarker(
             record.run_id,
             newest_load(slot.warehouse),
             as_of,
@@ -136,40 +128,43 @@ def _load_build_publish(
             record.status,
             record.dbt_results["build"]["problems"],
             _unsynced_persons(slot.warehouse),
-            tested_everything_at=tested_everything_at,
+            code_digest=code,
+            failing_tests=built.failing_tests(),
         )
         record.built = True
         if pin_state is PinState.PINNED:
-            builds.save_built(slot.name, built)  # the next run builds on it
+            state.save_built(slot.name, marker)  # the next run builds on it
             record.note = (
                 f"pinned by rollback {pin.by}: built, published nothing (make release lifts it)"
             )
             return
-        publish_build(warehouse, builds, slot, built, history, record)
-        Pin.remove(warehouse)  # a release, if one waited, is done
-    history.save(record)
+        publish_build(state, slot, marker, record)
+        state.set_pin(None)  # a release, if one waited, is done
+    state.save(record)
 
 
 def _published_is_current(
-    warehouse: Warehouse,
-    builds: Builds,
+    state: RunState,
     slot: Slot,
     published: str | None,
     options: RunOptions,
+    code: str,
     record: RunRecord,
 ) -> bool:
     """Where each build is a whole warehouse and the standby holds an older
     build than the published one (it would load the rows it lacks), ask what
     a load into the published build would bring, reading it only: with
     nothing, the run ends here (True), the standby untouched."""
-    marker = builds.marker(published)
-    standby = builds.marker(slot.name)
+    warehouse = state.warehouse
+    if warehouse.shares_raw_tables:
+        return False
+    marker = _marker(state, published, code)
+    standby = state.marker(slot.name)
     if (
-        warehouse.shares_raw_tables
-        or marker is None
+        marker is None
         or (standby is not None and standby.run_id == marker.run_id)
         or not marker.includes(
-            newest_load(warehouse), options.as_of_date.isoformat(), options.dbt_vars
+            newest_load(warehouse), options.as_of_date.isoformat(), options.dbt_vars, code
         )
     ):
         return False
@@ -180,6 +175,28 @@ def _published_is_current(
     logger.info("loaded 0 rows")
     _nothing_to_build(marker, _freshness(warehouse, options, record), record)
     return True
+
+
+def _marker(state: RunState, build: str | None, code: str) -> BuildMarker | None:
+    """The build's marker. One an earlier version wrote has no code digest:
+    where dbt finds no node modified since the build's manifest, it takes
+    the current one (an upgrade rebuilds nothing); else it keeps none, and
+    the build is made anew where the code changed."""
+    marker = state.marker(build)
+    manifest = state.state_dir(build) if marker and not marker.code_digest else None
+    if manifest is None:
+        return marker
+    listed = run_dbt(
+        ["ls", "--select", "state:modified", "--state", str(manifest), "--quiet"],
+        state.warehouse.built_as(build),
+        target_dir=state.target_dir(build),
+    )
+    if listed.failed or any(line.strip() for line in listed.output):
+        return marker
+    logger.info(f"build {marker.run_id} was made from the code of this version: it is kept")
+    adopted = replace(marker, code_digest=code)
+    state.save_marker(build, adopted)
+    return adopted
 
 
 def _freshness(build: Warehouse, options: RunOptions, record: RunRecord) -> list[str]:
@@ -209,29 +226,24 @@ def _timed(record: RunRecord, step: str) -> Iterator[None]:
         record.seconds[step] = round(time.perf_counter() - started, 3)
 
 
-def _build(
-    warehouse: Warehouse,
-    slot: Slot,
-    builds: Builds,
-    options: RunOptions,
-    record: RunRecord,
-    history: RunHistory,
-    tests_every: timedelta,
-) -> str:
+def _build(state: RunState, slot: Slot, options: RunOptions, record: RunRecord) -> DbtOutcome:
     """dbt build of what changed, in the standby; fails unless its tests pass.
-    Its data tests read the rows changed since the build was last built, or
-    every row when they last did `tests_every` ago or longer
-    (builds.rows_to_test_since). Tests of the models' code (dbt's unit
-    tests, builds.CODE_INVARIANTS) are for `make test` and CI, not for the
-    scheduled runs. Returns when the build's tests last read every row."""
-    history.save(record)  # the selection reads what this run loaded from the journal
+    Its data tests read the rows changed since the build was last built,
+    and every row of the tests that did not pass then (builds.py). Tests of
+    the models' code (dbt's unit tests, builds.CODE_INVARIANTS) are for
+    `make test` and CI, not for the scheduled runs. A model the project no
+    longer has leaves the build."""
+    state.save(record)  # the selection reads what this run loaded from the journal
+    warehouse = state.warehouse
+    previous = state.marker(slot.name)
     selection = (
         []
         if options.full_refresh
         else dbt_selection(
-            builds,
+            previous,
+            state.state_dir(slot.name),
+            state.records(),
             slot.name,
-            history,
             options.as_of_date.isoformat(),
             options.dbt_vars,
             warehouse.shares_raw_tables,
@@ -242,12 +254,13 @@ def _build(
     arguments = ["build", *selection, "--exclude-resource-type", *sorted(excluded)]
     arguments += ["--exclude", *CODE_INVARIANTS]
     # everything is built from scratch: a build without a known past (its
-    # first, a lost folder, a warehouse of an older version) trusts no table
+    # first, a lost state, a warehouse of an older version) trusts no table
     arguments += [] if selection else ["--full-refresh"]
-    previous = builds.marker(slot.name)
-    since = rows_to_test_since(previous, datetime.now(UTC), tests_every) if selection else ""
+    since = previous.built_through if selection else ""
+    failing = previous.failing_tests if selection else []
     scope = "every model" if not selection else "what changed"
     rows = f"the rows changed since load {since}" if since else "every row"
+    rows += f", and every row of the {len(failing)} that did not pass" if failing else ""
     logger.info(f"dbt build: {scope}, and its tests (of {rows})")
     published = warehouse.published_slot()
     built = run_dbt(
@@ -255,19 +268,31 @@ def _build(
         slot.warehouse,
         options.as_of_date,
         options.dbt_vars,
-        target_dir=builds.target_dir(slot.name),
+        target_dir=state.target_dir(slot.name),
         # a build's first dbt starts from the other's parse (the same project,
         # and the same connection but for the schemas' vars): dbt reuses it
-        parse_from=builds.target_dir(published) / PARSE_FILE if published else None,
-        environment={"DBT_TESTS_CHANGED_SINCE": since},
+        parse_from=state.target_dir(published) / PARSE_FILE if published else None,
+        environment={
+            "DBT_TESTS_CHANGED_SINCE": since,
+            "DBT_TESTS_READ_EVERY_ROW": " ".join(failing),
+        },
     )
     record.dbt_results["build"] = built.summary()
     if built.failed:
         raise BuildFailed(f"dbt build failed, nothing was published: {built.cause()}")
+    _drop_removed_models(slot.warehouse, state.target_dir(slot.name))
     stale = record.dbt_results["freshness"]["problems"]
     record.finish(RunStatus.WARNING if built.warned or stale else RunStatus.SUCCESS)
-    history.save(record)
-    return previous.tested_everything_at if since else record.started_at
+    state.save(record)
+    return built
+
+
+def _drop_removed_models(build: Warehouse, target_dir) -> None:
+    """Drop the build's tables and views that no model of the project makes."""
+    manifest = json.loads((target_dir / "manifest.json").read_text())
+    for schema, relations in removed_relations(manifest, build).items():
+        build.drop_relations(schema, relations)
+        logger.info(f"dropped {', '.join(sorted(relations))} from {schema}: no model makes them")
 
 
 def _unsynced_persons(build: Warehouse) -> int:

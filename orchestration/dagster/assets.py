@@ -33,11 +33,12 @@ from dlt_pipelines.backends import Warehouse
 from dlt_pipelines.exceptions import PipelineError
 from dlt_pipelines.logs import PROJECT_LOGGERS, configure
 from dlt_pipelines.postgres_url import mask_credentials
-from dlt_pipelines.run.builds import Builds, is_code_invariant
-from dlt_pipelines.run.dbt import PROJECT_DIR, default_target_dir, run_dbt
+from dlt_pipelines.run.builds import is_code_invariant
+from dlt_pipelines.run.dbt import default_target_dir, project_dir, run_dbt
 from dlt_pipelines.run.history import RunRecord, RunStatus
 from dlt_pipelines.run.recorded import last_line
 from dlt_pipelines.run.scheduled_run import RunOptions
+from dlt_pipelines.run.state import RunState
 from dlt_pipelines.sources import SOURCES
 from scripts.demo.build import build
 
@@ -66,8 +67,9 @@ def dbt_manifest(warehouse: Warehouse) -> dict:
     """The project's manifest, parsed again (partially) when a file of the
     project is newer, where run_dbt has dbt write."""
     manifest = default_target_dir() / "manifest.json"
-    sources = [PROJECT_DIR / "dbt_project.yml"]
-    sources += [path for folder in PROJECT_FOLDERS for path in (PROJECT_DIR / folder).rglob("*")]
+    project = project_dir()
+    sources = [project / "dbt_project.yml"]
+    sources += [path for folder in PROJECT_FOLDERS for path in (project / folder).rglob("*")]
     if not manifest.exists() or manifest.stat().st_mtime < max(p.stat().st_mtime for p in sources):
         parsed = run_dbt(["parse", "--quiet"], warehouse)
         if parsed.failed:
@@ -181,7 +183,7 @@ class AssetGraph:
                     asset_key=self._spec(result["unique_id"]).key,
                     metadata={"run_id": record.run_id, "seconds": result["execution_time"]},
                 )
-        published = Builds(warehouse.run_file(".builds")).marker(warehouse.published_slot())
+        published = RunState(warehouse).published()
         if record.built and published is not None and published.run_id == record.run_id:
             for spec in self.specs:
                 if spec.key.path[0] == PUBLISHED:
@@ -194,10 +196,10 @@ class AssetGraph:
         """The nodes this run's dbt build ran ([] if it ran none): the
         run_results.json of either build that dbt wrote after the run began
         (run_dbt removes the old one first)."""
-        builds = Builds(warehouse.run_file(".builds"))
+        state = RunState(warehouse)
         started = datetime.fromisoformat(record.started_at)
         for name in filter(None, (warehouse.standby().name, warehouse.published_slot())):
-            path = builds.target_dir(name) / "run_results.json"
+            path = state.target_dir(name) / "run_results.json"
             if path.exists():
                 results = json.loads(path.read_text())
                 if datetime.fromisoformat(results["metadata"]["generated_at"]) >= started:

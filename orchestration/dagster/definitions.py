@@ -14,7 +14,7 @@ from __future__ import annotations
 import dagster as dg
 
 from dlt_pipelines.backends import Warehouse
-from dlt_pipelines.run.lock import lock_holder
+from dlt_pipelines.run.state import RunState
 from orchestration.dagster.assets import dbt_manifest, warehouse_assets
 
 HOURLY = "0 * * * *"
@@ -35,7 +35,7 @@ scheduled_run_job = dg.define_asset_job(
 )
 def hourly_run(context: dg.ScheduleEvaluationContext) -> dg.RunRequest | dg.SkipReason:
     """Every hour, unless a run holds the warehouse's lock."""
-    holder = lock_holder(Warehouse.from_env().run_file(".run.lock"))
+    holder = RunState(Warehouse.from_env()).lock_holder()
     if holder is not None:
         return dg.SkipReason(f"another run holds the warehouse lock: {holder or 'holder unknown'}")
     return dg.RunRequest()

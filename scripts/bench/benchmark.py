@@ -413,10 +413,7 @@ def measure_scale(
         add(mart_line(model), mart_seconds(warehouse, model, repeat), count=None)
         live = median_seconds(lambda m=model: timed(lambda: live_metric(m, urls, AS_OF)), repeat)
         add(live_line(model), live, count=None)
-    if spark:
-        for kept in (".runs.jsonl", ".builds", ".dbt-state"):  # of an earlier benchmark
-            shutil.rmtree(spark.run_file(kept), ignore_errors=True)
-            spark.run_file(kept).unlink(missing_ok=True)
+    if spark:  # its run state is in its lake, in the folder made anew above
         add_scheduled(SPARK, measure_runs(spark, urls, repeat))
         for model in METRIC_SOURCES:
             add(f"mart {model} (Spark, Thrift)", mart_seconds(spark, model, repeat), count=None)

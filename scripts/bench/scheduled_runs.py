@@ -24,8 +24,7 @@ from datetime import date, datetime, timedelta
 
 from dlt_pipelines import REPO_ROOT
 from dlt_pipelines.backends import Warehouse
-from dlt_pipelines.run.builds import Builds
-from dlt_pipelines.run.history import RunHistory
+from dlt_pipelines.run.state import RunState
 from scripts.demo.source_databases import SourceUrls
 
 # the runs with nothing changed before the changed ones: a history this long
@@ -80,7 +79,7 @@ def scheduled_run(warehouse: Warehouse, urls: SourceUrls, as_of: date) -> Schedu
     seconds = time.perf_counter() - started
     if result.returncode not in (0, 1):
         raise SystemExit(f"a scheduled run of the benchmark failed (exit {result.returncode})")
-    record = RunHistory(warehouse.run_file(".runs.jsonl")).records()[-1]
+    record = RunState(warehouse).records()[-1]
     split: dict[str, float] = {}
     for step, step_seconds in record.seconds.items():
         built = step == "dbt" and record.built
@@ -94,7 +93,7 @@ def _dbt_split(warehouse: Warehouse, dbt_seconds: float) -> dict[str, float]:
     first node: import, parse, connect; and its exit after the results are
     written) and the time from the first node on, split between models and
     tests by their node time."""
-    target = Builds(warehouse.run_file(".builds")).target_dir(warehouse.published_slot())
+    target = RunState(warehouse).target_dir(warehouse.published_slot())
     results = json.loads((target / "run_results.json").read_text())
     nodes = {"models": 0.0, "tests": 0.0}
     for result in results["results"]:

@@ -18,17 +18,20 @@ from pathlib import Path
 
 from dlt_pipelines.backends import Warehouse
 from dlt_pipelines.logs import command_line
-from dlt_pipelines.run.dbt import PROJECT_DIR, DbtOutcome
+from dlt_pipelines.run.dbt import DbtOutcome, project_dir
+from dlt_pipelines.run.state import RunState
 from scripts.tools.dev_dbt import dev_dbt
 
 
-def check_changes(warehouse: Warehouse, project_dir: Path = PROJECT_DIR) -> DbtOutcome:
+def check_changes(warehouse: Warehouse, project: Path | None = None) -> DbtOutcome:
     """Build and test the changed models and their descendants in the development copy."""
-    state = warehouse.run_file(".dbt-state")
-    if not (state / "manifest.json").exists():
-        raise SystemExit(f"no published build to compare with ({state}): run `make build` first")
+    state = RunState(warehouse).published_state_dir()
+    if state is None:
+        raise SystemExit(
+            f"no published build to compare with in {warehouse.describe()}: run `make build` first"
+        )
     selection = ["build", "--select", "state:modified+", "--state", str(state)]
-    return dev_dbt(warehouse, selection, project_dir=project_dir)[1]
+    return dev_dbt(warehouse, selection, project=project)[1]
 
 
 def summary(outcome: DbtOutcome) -> str:
@@ -50,7 +53,7 @@ def _test_name(unique_id: str) -> str:
 def main() -> None:
     """Command line entry point."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--project-dir", type=Path, default=PROJECT_DIR, help="the dbt project")
+    parser.add_argument("--project-dir", type=Path, default=project_dir(), help="the dbt project")
     args = parser.parse_args()
     with command_line():
         outcome = check_changes(Warehouse.from_env(), args.project_dir)

@@ -11,8 +11,8 @@ PostgreSQL: dbt builds into the schemas `staging__dev`, `intermediate__dev`,
 `marts__dev`, ... of the same database, and reads the models it does not
 build from the published schemas (dbt's --defer, with the manifest the last
 run kept). Spark has none: it refuses, naming what to use instead. Either
-way it says where it wrote. The as-of date defaults to the last published
-run's, so numbers compare.
+way it says where it wrote. The as-of date defaults to the published
+build's, so numbers compare.
 """
 
 from __future__ import annotations
@@ -24,33 +24,26 @@ from pathlib import Path
 
 from dlt_pipelines.backends import Warehouse
 from dlt_pipelines.logs import command_line
-from dlt_pipelines.run.dbt import PROJECT_DIR, DbtOutcome, run_dbt
-from dlt_pipelines.run.history import RunHistory, RunStatus
-
-
-def last_published_as_of(published: Warehouse) -> date | None:
-    """The as-of date of the last successful run."""
-    runs = RunHistory(published.run_file(".runs.jsonl")).records()
-    published_runs = (RunStatus.SUCCESS, RunStatus.WARNING)
-    done = [run for run in runs if run.status in published_runs and run.as_of_date]
-    return date.fromisoformat(done[-1].as_of_date) if done else None
+from dlt_pipelines.run.dbt import DbtOutcome, run_dbt
+from dlt_pipelines.run.state import RunState
 
 
 def dev_dbt(
     published: Warehouse,
     arguments: list[str],
     as_of: date | None = None,
-    project_dir: Path = PROJECT_DIR,
+    project: Path | None = None,
 ) -> tuple[Warehouse, DbtOutcome]:
     """Run `dbt <arguments>` on the development copy of `published`; return
     the copy and dbt's outcome."""
     development = published.development_copy()
-    state = published.run_file(".dbt-state")
-    if development.development_defers and (state / "manifest.json").exists():
+    state = RunState(published)
+    manifest = state.published_state_dir() if development.development_defers else None
+    if manifest is not None:
         arguments = [*arguments, "--defer"]
-        arguments += [] if "--state" in arguments else ["--state", str(state)]
-    as_of = as_of or last_published_as_of(published)
-    return development, run_dbt(arguments, development, as_of, project_dir=project_dir)
+        arguments += [] if "--state" in arguments else ["--state", str(manifest)]
+    as_of = as_of or state.published_as_of()
+    return development, run_dbt(arguments, development, as_of, project=project)
 
 
 def main() -> None:

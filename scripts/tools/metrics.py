@@ -32,8 +32,8 @@ from pathlib import Path
 from dlt_pipelines.backends import Warehouse
 from dlt_pipelines.exceptions import WarehouseError
 from dlt_pipelines.logs import command_line
-from dlt_pipelines.run.builds import Builds
-from dlt_pipelines.run.dbt import PROJECT_DIR, run_dbt
+from dlt_pipelines.run.dbt import project_dir, run_dbt
+from dlt_pipelines.run.state import RunState
 
 MF = Path(sys.executable).with_name("mf")
 # the cut every query gets: nothing after the as-of date, as in the marts
@@ -43,8 +43,9 @@ AS_OF_CUT = "{{{{ TimeDimension('metric_time', 'day') }}}} <= '{as_of}'"
 @dataclass(frozen=True)
 class SemanticLayer:
     """The semantic layer of one warehouse as of its published date: a dbt
-    project shell (`<warehouse>.metrics/`) holding the profile and the
-    semantic manifest that `mf` reads, and the environment it connects with."""
+    project shell (in the runner's cache, RunState.metrics_dir) holding the
+    profile and the semantic manifest that `mf` reads, and the environment it
+    connects with."""
 
     warehouse: Warehouse
     as_of: date
@@ -60,11 +61,17 @@ class SemanticLayer:
                 "read the marts with make query, or the metrics of a DuckDB or PostgreSQL "
                 "warehouse of the same sources"
             )
-        as_of = as_of or published_as_of(warehouse)
-        project = warehouse.run_file(".metrics")
+        state = RunState(warehouse)
+        as_of = as_of or state.published_as_of()
+        if as_of is None:
+            raise SystemExit(
+                f"no published build in {warehouse.describe()}: run `make build` first "
+                "(or give --as-of)"
+            )
+        project = state.metrics_dir()
         project.mkdir(parents=True, exist_ok=True)
         for name in ("dbt_project.yml", "profiles.yml"):
-            shutil.copy(PROJECT_DIR / name, project / name)
+            shutil.copy(project_dir() / name, project / name)
         parsed = run_dbt(["parse", "--quiet"], warehouse, as_of, target_dir=project / "target")
         if parsed.failed:
             raise SystemExit(f"dbt parse failed: {parsed.cause()}")
@@ -93,18 +100,6 @@ class SemanticLayer:
             return self.as_of - timedelta(days=29)
         months = self.as_of.year * 12 + self.as_of.month - 1 - 11
         return date(months // 12, months % 12 + 1, 1)
-
-
-def published_as_of(warehouse: Warehouse) -> date:
-    """The as-of date of the build readers see; a clear error before any."""
-    slot = warehouse.published_slot()
-    marker = Builds(warehouse.run_file(".builds")).marker(slot) if slot else None
-    if marker is None:
-        raise SystemExit(
-            f"no published build in {warehouse.describe()}: run `make build` first "
-            "(or give --as-of)"
-        )
-    return date.fromisoformat(marker.as_of_date)
 
 
 def mf_query_arguments(layer: SemanticLayer, arguments: list[str]) -> list[str]:

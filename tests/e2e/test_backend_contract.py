@@ -1,23 +1,26 @@
 """Every engine's backend keeps one contract: connect (writing and
-read-only), query, tell a table exists, publish a build, make a development
-copy (or refuse, naming what to use), keep the run history (or refuse,
-naming the journal), prepare the standby (seeded from the published build
+read-only), query, tell a table exists, list and drop a schema's
+relations, publish a build (checking the run's lock in the publish's own
+transaction where the engine has one), make a development copy (or refuse,
+naming what to use), prepare the standby (seeded from the published build
 where a build is a whole warehouse), publish the previous build again (a
-rollback). On DuckDB, PostgreSQL and a real Spark cluster."""
+rollback), and store what the runs remember with the warehouse: a lock
+naming its holder, the journal (ops.run_history where the engine keeps
+one), documents. On DuckDB, PostgreSQL and a real Spark cluster."""
 
 from __future__ import annotations
 
-import re
 from contextlib import suppress
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 import pytest
 
 from dlt_pipelines.backends import Warehouse
 from dlt_pipelines.backends.duckdb import DuckDBWarehouse
 from dlt_pipelines.backends.spark import SparkWarehouse
-from dlt_pipelines.exceptions import QueryError, WarehouseError
-from dlt_pipelines.run.history import RunHistory, RunRecord, RunStatus
+from dlt_pipelines.exceptions import QueryError, RunLockBusy, WarehouseError
+from dlt_pipelines.run.history import RunRecord, RunStatus
+from dlt_pipelines.run.state import RunState
 from tests.conftest import WORKER
 from tests.helpers import postgres_warehouse
 
@@ -27,14 +30,15 @@ class Expected:
     """What an engine offers beyond the common contract."""
 
     development_copy: bool
-    run_history: bool
     seeds_standby: bool  # a missing standby starts as a copy of the published build
+    transactions: bool  # the publish commits the builds' records in its transaction
+    run_history: str  # where ops.run_history comes from: the journal, a copy, none
 
 
 ENGINES = {
-    "duckdb": Expected(development_copy=True, run_history=True, seeds_standby=True),
-    "postgres": Expected(development_copy=True, run_history=True, seeds_standby=False),
-    "spark": Expected(development_copy=False, run_history=False, seeds_standby=False),
+    "duckdb": Expected(True, seeds_standby=True, transactions=False, run_history="a copy"),
+    "postgres": Expected(True, seeds_standby=False, transactions=True, run_history="the journal"),
+    "spark": Expected(False, seeds_standby=False, transactions=False, run_history="none"),
 }
 
 
@@ -88,9 +92,12 @@ def test_every_engine_keeps_the_backend_contract(engine, tmp_path):
     slot.warehouse.execute(
         [f"create schema if not exists {marts}", f"create view {marts}.answer as select 42 as n"]
     )
-    published = warehouse.publish(slot)
-    assert warehouse.published_slot() == published
+    commits = []
+    warehouse.publish(slot, commits.append)
+    assert warehouse.published_slot() == warehouse.published_name(slot)
     assert warehouse.query("select n from marts.answer") == (["n"], [(42,)])
+    assert [cursor is not None for cursor in commits] == [expected.transactions]
+    published = warehouse.published_slot()
     following = warehouse.standby()
     assert following.name != published  # the next run builds the other one
     warehouse.prepare_standby(following)
@@ -101,26 +108,44 @@ def test_every_engine_keeps_the_backend_contract(engine, tmp_path):
             f"create or replace view {marts}.answer as select 43 as n",
         ]
     )
-    warehouse.publish(following)
+    following.warehouse.execute([f"create table {marts}.removed as select 1 as n"])
+    found = following.warehouse.relations(marts)
+    assert (found["answer"], found["removed"]) == ("view", "table")
+    following.warehouse.drop_relations(marts, {"removed": "table"})
+    del found["removed"]
+    assert following.warehouse.relations(marts) == found
+    warehouse.publish(following, lambda cursor: None)
     assert warehouse.query("select n from marts.answer")[1] == [(43,)]
     # a rollback: the standby holds the previous build, published again
-    warehouse.publish(warehouse.standby())
+    warehouse.publish(warehouse.standby(), lambda cursor: None)
     assert warehouse.query("select n from marts.answer")[1] == [(42,)]
 
-    record = RunRecord(warehouse.describe(), "2025-11-03")
+    # what the runs remember, with the warehouse
+    store = warehouse.state_store()
+    with store.lock("first"):
+        assert store.holder().startswith("run first, pid ")
+        refused = pytest.raises(RunLockBusy, match=r"another run holds .* \(run first, pid \d+ on ")
+        with refused, store.lock("second"):
+            pass
+    assert store.holder() is None
+    record = RunRecord(warehouse.describe(), "2025-11-03", rows_loaded={"chemlink.persons": 2})
     record.finish(RunStatus.SUCCESS)
-    history = RunHistory(tmp_path / "runs.jsonl")
-    history.save(record)
-    if expected.run_history:
-        history.write_to(warehouse)
+    store.save_record(asdict(record))
+    assert store.records() == [asdict(record)]  # as it was saved, whatever the engine stores
+    store.write({"builds/a/marker.json": b'{"run_id": "x"}', "pin.json": b"{}"})
+    store.write({"pin.json": None})
+    assert (store.read("builds/a/marker.json"), store.read("pin.json")) == (
+        b'{"run_id": "x"}',
+        None,
+    )
+    if expected.run_history == "a copy":
+        RunState(warehouse).write_history_into(warehouse)
+    if expected.run_history == "none":
+        assert not warehouse.has_table("ops", "run_history")
+    else:
         assert warehouse.query("select run_id, status from ops.run_history")[1] == [
             (record.run_id, "success")
         ]
-    else:
-        with pytest.raises(
-            WarehouseError, match=re.escape(f"the runs' record is the journal {history.journal}")
-        ):
-            history.write_to(warehouse)
 
     if expected.development_copy:
         development = warehouse.development_copy()

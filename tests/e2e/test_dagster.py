@@ -17,7 +17,7 @@ import pytest
 from playwright.sync_api import sync_playwright
 
 from dlt_pipelines import REPO_ROOT
-from dlt_pipelines.run.lock import run_lock
+from dlt_pipelines.run.state import RunState
 from tests.helpers import AS_OF, MART_MODELS, chromium, contents, run_history
 from tests.spark.conftest import free_port
 
@@ -107,7 +107,7 @@ def test_the_assets_materialize_the_scheduled_run(dagster, duckdb_warehouse, duc
     assert schedule.cron_schedule == "0 * * * *"
     context = dg.build_schedule_context()
     assert isinstance(schedule.evaluate_tick(context).run_requests[0], dg.RunRequest)
-    with run_lock(duckdb_warehouse.run_file(".run.lock"), "a running run"):
+    with RunState(duckdb_warehouse).lock("a running run"):
         tick = schedule.evaluate_tick(context)
         assert tick.run_requests == [] and "a running run" in tick.skip_message
         busy = materialize(dg, definitions)

@@ -18,7 +18,7 @@ from playwright.sync_api import sync_playwright
 
 from dlt_pipelines import REPO_ROOT
 from dlt_pipelines.dashboard.render import CHARTS
-from dlt_pipelines.run.builds import Builds
+from dlt_pipelines.run.state import RunState
 from tests.helpers import chromium
 
 SCREENSHOT = REPO_ROOT / "artifacts" / "dashboard.png"
@@ -86,7 +86,7 @@ def test_every_chart_says_what_it_counts_and_where_from(page):
 
 def test_names_the_build_it_shows(page, seed_warehouse):
     tab, _, _ = page
-    live = Builds(seed_warehouse.run_file(".builds")).marker(seed_warehouse.published_slot())
+    live = RunState(seed_warehouse).published()
     assert f"build {live.run_id}" in tab.inner_text("header")
 
 

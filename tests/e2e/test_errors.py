@@ -104,7 +104,7 @@ def test_an_analysts_mistakes_in_make_query_read_as_one_line(published):
 
 
 def test_an_unexpected_error_leaves_its_traceback_on_stderr_and_in_the_journal(published, sources):
-    for marker in published.run_file(".builds").glob("*/marker.json"):
+    for marker in published.cache_file(".builds").glob("*/marker.json"):
         marker.write_text("{")  # half written: no expected error covers it
     run = scheduled_run(published, sources)
     assert run.returncode == 2
@@ -112,10 +112,10 @@ def test_an_unexpected_error_leaves_its_traceback_on_stderr_and_in_the_journal(p
     assert run.stderr.strip().endswith("json.decoder.JSONDecodeError: " + JSON_ERROR)
     last = run.stdout.strip().splitlines()[-1]
     assert last.endswith(f"ERROR: finished: failure: JSONDecodeError: {JSON_ERROR}")
-    record = json.loads(published.run_file(".runs.jsonl").read_text().splitlines()[-1])
+    record = json.loads(published.cache_file(".runs.jsonl").read_text().splitlines()[-1])
     assert record["status"] == "failure"
     assert record["traceback"].startswith("Traceback (most recent call last):")
-    assert "in marker" in record["traceback"]  # where it was raised: builds.py's Builds.marker
+    assert "in marker" in record["traceback"]  # where it was raised: state.py's RunState.marker
 
 
 def test_a_test_session_without_room_for_its_warehouses_refuses_to_start(tmp_path):

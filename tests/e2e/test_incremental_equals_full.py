@@ -1,8 +1,13 @@
 """Incremental runs always equal a full rebuild. A seeded random sequence of
 changes to the sources (inserts, updates, soft and hard deletes, late
 commits, a person leaving, a report resolved) with a scheduled run after
-each step; after every run, each mart equals what `dbt run --full-refresh`
-makes from the same raw tables, on DuckDB and on PostgreSQL.
+each step; after every run, each mart equals what `dbt build
+--full-refresh` makes from the same raw tables, and the run ends as that
+full build does: its status, the tests that did not pass and their
+failing rows. The sequence has a failure that persists (the template's
+ghosts, then a post from the future found in the first step and still
+there in the second), a new one and a fixed one (the ghosts come back to
+ChemLink in the second step). On DuckDB and on PostgreSQL.
 
 PROPERTY_SEED picks another sequence (the default keeps CI reproducible),
 PROPERTY_STEPS a longer one (two in `make test`: the second run loads the
@@ -24,24 +29,40 @@ import pytest
 from dlt_pipelines.backends import Warehouse
 from dlt_pipelines.backends.duckdb import DuckDBWarehouse
 from dlt_pipelines.backends.postgres import PostgresWarehouse
-from dlt_pipelines.run.dbt import run_dbt
+from dlt_pipelines.run.builds import CODE_INVARIANTS
+from dlt_pipelines.run.dbt import DbtOutcome, run_dbt
 from tests.helpers import (
     AS_OF,
     WITHOUT_DATA_TESTS,
     copy_postgres_warehouse,
     marts,
     rows,
+    run_history,
     scheduled_run,
 )
-from tests.source_changes import CHANGES, change, late_comment
+from tests.source_changes import (
+    CHANGES,
+    change,
+    ghosts,
+    ghosts_return,
+    late_comment,
+    post_from_the_future,
+)
 
 SEED = int(os.environ.get("PROPERTY_SEED", "20251103"))
 STEPS = int(os.environ.get("PROPERTY_STEPS", "2"))
 CHANGES_PER_STEP = 4
 
 
-def full_rebuild_of(warehouse: Warehouse, tmp_path, as_of: date = AS_OF) -> Warehouse:
-    """What --full-refresh makes of the published warehouse's raw tables."""
+FULL_BUILD = ["build", "--full-refresh", "--exclude-resource-type", "unit_test"]
+FUTURE = "warn: is_not_in_the_future_stg_engagement__posts_created_at (1 rows)"
+
+
+def full_rebuild_of(
+    warehouse: Warehouse, tmp_path, as_of: date = AS_OF, tests: bool = True
+) -> tuple[Warehouse, DbtOutcome]:
+    """What --full-refresh makes of the published warehouse's raw tables,
+    with every data test (as the runs, not the tests of the code)."""
     if isinstance(warehouse, PostgresWarehouse):
         copy = copy_postgres_warehouse(warehouse, f"full_rebuild_{os.getpid()}")
     else:
@@ -50,10 +71,23 @@ def full_rebuild_of(warehouse: Warehouse, tmp_path, as_of: date = AS_OF) -> Ware
         copy.path.parent.mkdir(parents=True)
         published = warehouse.path.parent / ".slots" / slot / warehouse.path.name
         shutil.copyfile(published, copy.path)
-    built = run_dbt(["run", "--full-refresh"], copy, as_of)
-    # (the run tested the data)
+    arguments = [*FULL_BUILD, "--exclude", *CODE_INVARIANTS] if tests else ["run", "--full-refresh"]
+    built = run_dbt(arguments, copy, as_of)
     assert not built.failed, built.cause()
-    return copy
+    return copy, built
+
+
+def ended_as(full: DbtOutcome) -> tuple[str, list[str]]:
+    """The status and problems a run ends with after a build like `full`."""
+    return ("warning" if full.problems else "success", sorted(full.problems))
+
+
+def run_ended(warehouse: Warehouse) -> tuple[str, list[str]]:
+    """The status and the build's problems of the warehouse's last run (its
+    sources are fresh: freshness adds none)."""
+    last = run_history(warehouse)[-1]
+    assert last["dbt_results"]["freshness"]["problems"] == []
+    return last["status"], sorted(last["dbt_results"]["build"]["problems"])
 
 
 def differing(warehouse: Warehouse, full: Warehouse) -> list[str]:
@@ -66,23 +100,34 @@ def differing(warehouse: Warehouse, full: Warehouse) -> list[str]:
 def test_incremental_runs_equal_a_full_rebuild(target, sources, request, tmp_path):
     warehouse = request.getfixturevalue("published" if target == "duckdb" else "published_postgres")
     generator = random.Random(SEED)
-    first = marts(warehouse)
+    first, ended, template_ghosts = marts(warehouse), [], ghosts(sources)
+    assert template_ghosts  # they warn in every run, until they come back
     for step in range(STEPS):
         for name in generator.sample(sorted(CHANGES), CHANGES_PER_STEP):
             change(sources, name, generator.random())
+        if step == 0:
+            post_from_the_future(sources, generator.random())  # a new failure
+        if step == 1:
+            ghosts_return(sources, template_ghosts)  # a failure fixed
         pending = late_comment(sources) if step == 0 else None  # stamped before the run...
-        run = scheduled_run(warehouse, sources, **WITHOUT_DATA_TESTS)
-        assert run.returncode == 0, run.stdout[-3000:]  # published
+        run = scheduled_run(warehouse, sources)
+        assert run.returncode == 1, run.stdout[-3000:]  # published, with warnings
         assert "dbt build: what changed" in run.stdout  # incremental, not everything
         if pending:
             pending.commit()  # ...committed after it: the next run must load it
             pending.close()
-        full = full_rebuild_of(warehouse, tmp_path / str(step))
+        full, outcome = full_rebuild_of(warehouse, tmp_path / str(step))
         assert differing(warehouse, full) == [], f"seed {SEED}, step {step}"
+        assert run_ended(warehouse) == ended_as(outcome), f"seed {SEED}, step {step}"
+        ended.append(run_ended(warehouse)[1])
     assert marts(warehouse) != first
+    if STEPS >= 2:  # the future post stays reported; the ghosts' warnings went
+        assert FUTURE in ended[0] and FUTURE in ended[1]
+        assert ended[0] != ended[1]
 
-    unchanged = scheduled_run(warehouse, sources, **WITHOUT_DATA_TESTS)  # nothing changed
+    unchanged = scheduled_run(warehouse, sources)  # nothing changed
     assert "nothing changed since run" in unchanged.stdout
+    assert run_ended(warehouse)[1] == ended[-1]  # as the build it found current
     # new as-of days: the first catches the standby up (it is one build
     # behind); the second, with one table changed, rebuilds what reads the
     # date and what depends on that table, nothing else
@@ -95,7 +140,7 @@ def test_incremental_runs_equal_a_full_rebuild(target, sources, request, tmp_pat
     assert "dbt build: what changed" in run.stdout
     assert "int_activity_events_tracked" in run.stdout  # it reads the collections
     assert "int_persons_unioned" not in run.stdout  # it reads neither them nor the date
-    full = full_rebuild_of(warehouse, tmp_path / "new_day", day)
+    full, _ = full_rebuild_of(warehouse, tmp_path / "new_day", day, tests=False)
     assert differing(warehouse, full) == []
     late = "select count(*) from raw_engagement.comments where content = 'late'"
     assert rows(warehouse, late) == [(1,)]

@@ -208,7 +208,7 @@ def test_a_warehouse_of_the_previous_version_upgrades_in_its_next_run(sources, p
             conn.execute(
                 "alter table intermediate.int_first_actions_after_signup drop column change_load_id"
             )
-    shutil.rmtree(published.run_file(".builds"))
+    shutil.rmtree(published.cache_file(".builds"))
     run = scheduled_run(published, sources)
     assert run.returncode == WARNING, run.stdout[-3000:]
     unmarked = "select count(*) from raw_engagement.posts where _dlt_load_id is null"
@@ -461,7 +461,10 @@ def test_a_select_only_role_extracts_everything_and_no_credential_is_written(
     warehouse_password = warehouse.url.password
     written = [succeeded.stdout, succeeded.stderr, failed.stdout, failed.stderr]
     written += [str(rows(warehouse, "select * from ops.run_history"))]
-    run_files = warehouse.run_file("")  # the lock, the journal, dbt's state: name + suffix
+    store = warehouse.state_store()  # the builds' records: markers, dbt's manifests
+    kept = rows(warehouse, "select name from ops.run_state")
+    written += [store.read(name).decode() for (name,) in kept]
+    run_files = warehouse.cache_file("")  # this runner's cache: name + suffix
     for path in [*run_files.parent.glob(f"{run_files.name}*"),
                  REPO_ROOT / "warehouse" / "target", REPO_ROOT / "warehouse" / "logs"]:  # fmt: skip
         files = path.rglob("*") if path.is_dir() else [path]

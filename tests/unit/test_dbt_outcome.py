@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from dlt_pipelines.run.dbt import _echo_and_find_error, _read_outcome
+from dlt_pipelines.run.dbt import _echo, _error, _read_outcome
 
 CONNECTION_FAILURE = """\
 22:13:49  Concurrency: 2 threads (target='postgres')
@@ -17,7 +17,7 @@ Database Error
 
 
 def test_the_error_dbt_ends_with_becomes_one_line(capsys):
-    error = _echo_and_find_error(CONNECTION_FAILURE.splitlines(keepends=True))
+    error = _error(list(_echo(CONNECTION_FAILURE.splitlines(keepends=True))))
     assert error == (
         'Database Error connection to server at "127.0.0.1", port 9 failed: Connection refused'
         " Is the server running on that host and accepting TCP/IP connections?"
@@ -44,8 +44,8 @@ JSON_FAILURE = [
 
 
 def test_the_error_of_dbts_json_lines_becomes_the_same_line(capsys):
-    error = _echo_and_find_error(line + "\n" for line in JSON_FAILURE)
-    assert error == _echo_and_find_error(CONNECTION_FAILURE.splitlines(keepends=True))
+    error = _error(list(_echo(line + "\n" for line in JSON_FAILURE)))
+    assert error == _error(list(_echo(CONNECTION_FAILURE.splitlines(keepends=True))))
     printed = capsys.readouterr().out.splitlines()
     assert [json.loads(line)["info"]["level"] for line in printed[:2]] == ["info", "error"]
 
@@ -71,6 +71,10 @@ def test_results_count_statuses_and_name_what_did_not_pass(tmp_path):
     assert outcome.problems == ["fail: not_null_x (3 rows)", "warn: orphans_y (10 rows)"]
     assert (outcome.failed, outcome.warned) == (True, True)
     assert outcome.cause() == "fail: not_null_x (3 rows); warn: orphans_y (10 rows)"
+    assert outcome.failing_tests() == [
+        "test.chemlink_warehouse.not_null_x.1a",
+        "test.chemlink_warehouse.orphans_y.2b",
+    ]
 
 
 def test_without_results_the_cause_is_what_dbt_said(tmp_path):

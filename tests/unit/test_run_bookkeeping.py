@@ -3,48 +3,49 @@ what it writes, where the warehouse is."""
 
 from __future__ import annotations
 
-from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+import shutil
+from pathlib import Path
 
 import pytest
 
 from dlt_pipelines.backends import Warehouse
-from dlt_pipelines.exceptions import PipelineError, RunLockBusy, WarehouseError
+from dlt_pipelines.backends.duckdb import DuckDBWarehouse
+from dlt_pipelines.backends.state_store import FolderStore
+from dlt_pipelines.exceptions import RunLockBusy, WarehouseError
 from dlt_pipelines.postgres_url import PostgresUrl, mask_credentials
 from dlt_pipelines.run.builds import (
     EVERY_TABLE_AND_MART,
     MODELS_EVERY_BUILD,
-    BuildMarker,
-    Builds,
+    code_digest,
     dbt_selection,
-    full_check_interval,
-    rows_to_test_since,
 )
-from dlt_pipelines.run.history import RunHistory, RunRecord
-from dlt_pipelines.run.lock import run_lock
+from dlt_pipelines.run.dbt import PROJECT_DIR
+from dlt_pipelines.run.history import RunRecord
+from dlt_pipelines.run.state import BuildMarker, RunState
 from dlt_pipelines.sources import TABLES
 
 WAREHOUSE_URL = "postgresql://writer:W%40rehouse-pw@wh.internal:5432/analytics?sslmode=require"
 
 
 def test_a_second_run_is_refused_naming_the_holder(tmp_path):
-    lock = tmp_path / "warehouse.duckdb.run.lock"
+    store = FolderStore(tmp_path / "warehouse.duckdb")
     refused = pytest.raises(RunLockBusy, match=r"another run holds .* \(run first, pid \d+ on ")
-    with run_lock(lock, "first"), refused, run_lock(lock, "second"):
+    with store.lock("first"), refused, store.lock("second"):
         pass
-    with run_lock(lock, "third") as previous:  # freed when the holder ended
-        assert previous == ""
+    assert store.holder() is None  # freed when the holder ended
+    with store.lock("third"):
+        assert store.holder().startswith("run third, pid ")
 
 
 def test_a_run_that_died_is_closed_as_abandoned(tmp_path):
-    history = RunHistory(tmp_path / "runs.jsonl")
+    state = RunState(DuckDBWarehouse(tmp_path / "warehouse.duckdb"))
     done, died = RunRecord("DuckDB file w"), RunRecord("DuckDB file w")
     done.finish("success")
     for record in (done, died):
-        history.save(record)
-    (abandoned,) = history.close_abandoned()
+        state.save(record)
+    (abandoned,) = state.close_abandoned()
     assert abandoned.run_id == died.run_id
-    assert [(r.run_id, r.status) for r in history.records()] == [
+    assert [(r.run_id, r.status) for r in state.records()] == [
         (done.run_id, "success"),
         (died.run_id, "abandoned"),
     ]
@@ -85,57 +86,72 @@ def test_the_warehouse_comes_from_the_environment():
         )
 
 
-def selection_after(tmp_path, loaded: dict[str, int], as_of="2025-11-03", unsynced=0) -> list:
+def selection_after(
+    loaded: dict[str, int], as_of="2025-11-03", unsynced=0, failing: tuple[str, ...] = ()
+) -> list:
     """What dbt_selection picks for a build made by run `built` (as of
-    2025-11-03, no vars, `unsynced` persons waiting) after one more run that
-    loaded `loaded` into it."""
-    builds, history = Builds(tmp_path / "builds"), RunHistory(tmp_path / "runs.jsonl")
+    2025-11-03, no vars, `unsynced` persons waiting, the `failing` tests not
+    passing) after one more run that loaded `loaded` into it."""
     built, then = RunRecord("w", loaded_into="a"), RunRecord("w", loaded_into="a")
     then.rows_loaded = loaded
-    for record in (built, then):
-        history.save(record)
-    builds.save("a", BuildMarker(built.run_id, "1", "2025-11-03", {}, "success", [], unsynced))
-    builds.state_dir("a").mkdir(parents=True)
-    (builds.state_dir("a") / "manifest.json").write_text("{}")
-    selection = dbt_selection(builds, "a", history, as_of, {}, shared_raw=False)
-    assert selection[-2:] == ["--state", str(builds.state_dir("a"))]
+    marker = BuildMarker(
+        built.run_id, "1", "2025-11-03", {}, "success", [], unsynced, failing_tests=list(failing)
+    )
+    state = Path("state")
+    selection = dbt_selection(marker, state, [built, then], "a", as_of, {}, shared_raw=False)
+    assert selection[-2:] == ["--state", "state"]
     return selection[1:-2]
 
 
-def test_a_build_selects_what_depends_on_what_changed(tmp_path):
+def test_a_build_selects_what_depends_on_what_changed():
     # one table: what depends on it, and the loads
-    one = selection_after(tmp_path / "1", {"chemlink.query_embeddings": 3, "chemlink.persons": 0})
+    one = selection_after({"chemlink.query_embeddings": 3, "chemlink.persons": 0})
     assert one == ["stg_chemlink__query_embeddings+", *MODELS_EVERY_BUILD]
     # a new date alone: what reads the date
-    new_date = selection_after(tmp_path / "2", {}, as_of="2025-11-04")
+    new_date = selection_after({}, as_of="2025-11-04")
     assert new_date == ["tag:as_of+", *MODELS_EVERY_BUILD]
     # a key finding changes every staging model of its source
-    findings = selection_after(tmp_path / "3", {"engagement.source_key_findings": 1})
+    findings = selection_after({"engagement.source_key_findings": 1})
     staging = [f"stg_engagement__{table.name}+" for table in TABLES["engagement"]]
     assert findings == [*staging, *MODELS_EVERY_BUILD]
     assert len(staging) == 6
     # persons waiting for ChemLink: every table and mart, the changed views' tests
-    waiting = selection_after(tmp_path / "4", {"engagement.posts": 2}, unsynced=1)
+    waiting = selection_after({"engagement.posts": 2}, unsynced=1)
     assert waiting == [
         *EVERY_TABLE_AND_MART,
         "stg_engagement__posts,resource_type:test",
         *MODELS_EVERY_BUILD,
     ]
+    # the tests that did not pass in the build are tested again, by name
+    ghosts = "test.chemlink_warehouse.has_live_chemlink_person_stg_engagement__posts_person_id.1"
+    again = selection_after({}, failing=(ghosts,))
+    assert again == [*MODELS_EVERY_BUILD, ghosts.split(".")[2]]
 
 
-def test_a_build_tests_the_rows_changed_since_it_last_tested_and_daily_every_row():
-    now, daily = datetime(2026, 12, 2, 12, tzinfo=UTC), full_check_interval({})
-    built = BuildMarker("r1", "1764720000.5", "2026-12-02", {}, "success", [], 0)
+def test_a_build_without_a_known_past_selects_everything():
+    built = RunRecord("w")
+    marker = BuildMarker(built.run_id, "1", "2025-11-03", {}, "success", [], 0)
+    assert dbt_selection(marker, None, [built], "a", "2025-11-03", {}, True) == []  # no manifest
+    assert dbt_selection(None, Path("state"), [built], "a", "2025-11-03", {}, True) == []
+    other = RunRecord("w")  # the journal no longer has the run that built it
+    assert dbt_selection(marker, Path("state"), [other], "a", "2025-11-03", {}, True) == []
 
-    def since(tested_hours_ago: float, every: timedelta = daily) -> str:
-        tested = (now - timedelta(hours=tested_hours_ago)).isoformat()
-        return rows_to_test_since(replace(built, tested_everything_at=tested), now, every)
 
-    assert since(23.9) == "1764720000.5"  # the rows its last build did not hold
-    assert since(24) == ""  # a day since its tests read every row: every row
-    half_hourly = full_check_interval({"TEST_EVERYTHING_EVERY_HOURS": "0.5"})
-    assert since(1, half_hourly) == ""
-    assert rows_to_test_since(built, now, daily) == ""  # never read every row (an older marker)
-    assert rows_to_test_since(None, now, daily) == ""  # no build yet
-    with pytest.raises(PipelineError, match="must be a number of hours, not 'daily'"):
-        full_check_interval({"TEST_EVERYTHING_EVERY_HOURS": "daily"})
+def test_the_code_digest_follows_what_dbt_reads_wherever_the_project_is(tmp_path):
+    copy = tmp_path / "warehouse"
+    shutil.copytree(PROJECT_DIR, copy, ignore=shutil.ignore_patterns("target", "logs"))
+    shipped = code_digest(PROJECT_DIR)
+    assert code_digest(copy) == shipped  # the same project elsewhere
+    (copy / "README.txt").write_text("notes")  # a file dbt does not read
+    assert code_digest(copy) == shipped
+    for change in (
+        copy / "models" / "marts" / "dashboard" / "new_mart.sql",  # a new model
+        copy / "macros" / "percentage.sql",  # a changed macro
+        copy / "dbt_project.yml",  # a changed var
+    ):
+        before = code_digest(copy)
+        comment = "# changed" if change.suffix == ".yml" else "-- changed"
+        change.write_text((change.read_text() if change.exists() else "") + f"\n{comment}\n")
+        assert code_digest(copy) != before
+    (copy / "models" / "marts" / "dashboard" / "dau.sql").unlink()  # a removed model
+    assert code_digest(copy) not in (shipped, before)

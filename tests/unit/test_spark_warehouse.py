@@ -34,12 +34,16 @@ def test_spark_reads_an_s3_lake_through_s3a_and_other_stores_by_their_own_scheme
     assert gcs.spark_location("raw_chemlink") == "gs://lake/raw_chemlink"
 
 
-def test_a_port_that_is_no_number_is_named():
-    with pytest.raises(WarehouseError, match="WAREHOUSE_SPARK_PORT must be a number, not 'ten'"):
+def test_a_port_or_lease_that_is_no_number_is_named():
+    no_port = "WAREHOUSE_SPARK_PORT must be a whole number, not 'ten'"
+    with pytest.raises(WarehouseError, match=no_port):
         SparkWarehouse.at("data/lake", "127.0.0.1", "ten", Path("/"))
+    no_lease = "WAREHOUSE_SPARK_LEASE_SECONDS must be a whole number, not '2m'"
+    with pytest.raises(WarehouseError, match=no_lease):
+        SparkWarehouse.at("data/lake", "127.0.0.1", "10000", Path("/"), "2m")
 
 
-def test_the_spark_target_reads_its_three_variables_and_hands_them_to_dbt():
+def test_the_spark_target_reads_its_variables_and_hands_them_to_dbt():
     warehouse = Warehouse.from_env(
         {
             "WAREHOUSE_TARGET": "spark",
@@ -55,6 +59,7 @@ def test_the_spark_target_reads_its_three_variables_and_hands_them_to_dbt():
         "WAREHOUSE_LAKE_URL": "s3://lake/x",
         "WAREHOUSE_SPARK_HOST": "spark-thrift.internal",
         "WAREHOUSE_SPARK_PORT": "10000",
+        "WAREHOUSE_SPARK_LEASE_SECONDS": "120",
     }
 
 
@@ -71,6 +76,7 @@ def test_a_duckdb_run_imports_neither_the_spark_backend_nor_pyhive():
         "dlt_pipelines.backends",
         "dlt_pipelines.backends.base",
         "dlt_pipelines.backends.duckdb",
+        "dlt_pipelines.backends.state_store",
     ]
 
 

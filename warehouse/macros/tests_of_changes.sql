@@ -10,9 +10,12 @@
       that a changed row has (a new row may repeat a key nothing changed).
     Every other test reads every row: a change elsewhere can fail it (an
     orphan after a hard delete, a row count). So do all tests when the
-    variable is empty: a build from scratch, --full-refresh, and the run's
-    check of everything (TEST_EVERYTHING_EVERY_HOURS). The variable is read
-    when a test runs, never while dbt parses: it changes no parse.
+    variable is empty (a build from scratch, --full-refresh), and the tests
+    the run names in DBT_TESTS_READ_EVERY_ROW (unique ids, space-separated):
+    those that did not pass when the build was last built, so that a
+    failure stays reported until its rows change, and a fixed row clears it.
+    The variables are read when a test runs, never while dbt parses: they
+    change no parse.
 
     dbt wraps every data test's model in get_where_subquery (its `where`
     config); this is dbt's default with the filter above added. -#}
@@ -31,8 +34,10 @@
 
 {% macro changed_rows_tested(relation) -%}
     {%- set since = env_var('DBT_TESTS_CHANGED_SINCE', '') if execute else '' -%}
+    {%- set every_row = env_var('DBT_TESTS_READ_EVERY_ROW', '').split() if execute else [] -%}
     {%- set tested = graph.nodes.get(model.attached_node) if since else none -%}
     {%- if not tested
+        or model.unique_id in every_row
         or not tested.config.meta.get('tests_read_changes')
         or 'change_load_id' not in tested.columns -%}
         {{ return('') }}
