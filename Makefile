@@ -134,19 +134,19 @@ postgres15: ## Debian's PostgreSQL 15, the oldest version the tests cover (insta
 SQLFLUFF := WAREHOUSE_TARGET=duckdb WAREHOUSE_DUCKDB_PATH=:memory: \
 	PYTHONWARNINGS=ignore::UserWarning:multiprocessing.resource_tracker $(BIN)/sqlfluff
 
-lint: $(INSTALLED) ## fix what can be fixed (ruff, sqlfluff), then check
-	$(BIN)/ruff check --fix .
-	$(BIN)/ruff format .
-	$(SQLFLUFF) fix warehouse
-	$(MAKE) lint-check
+# make lint ALL=1 lints every SQL file, not only the uncommitted ones
+ALL ?=
+
+lint: $(INSTALLED) ## fix what can be fixed (ruff; sqlfluff on the SQL you changed, ALL=1: all), then list what is left
+	$(BIN)/python -m scripts.tools.lint $(if $(ALL),--all)
 
 lint-check: $(INSTALLED) ## check ruff and sqlfluff, change nothing
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(SQLFLUFF) lint warehouse --processes 2
 
-query: $(WAREHOUSE_DEPS) ## run SQL on the warehouse, read-only: make query SQL="select ..."
-	$(BIN)/python -m scripts.tools.query "$(SQL)"
+query: $(WAREHOUSE_DEPS) ## run SQL, read-only, on the published warehouse (DEV=1: the development copy): make query SQL="select ..."
+	$(BIN)/python -m scripts.tools.query $(if $(DEV),--dev) "$(SQL)"
 
 dbt: $(INSTALLED) ## run dbt on a development copy, never on what BI tools read: make dbt ARGS="test --select dau"
 	$(DEV_DBT) -- $(ARGS)

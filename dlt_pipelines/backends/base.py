@@ -39,8 +39,6 @@ BACKENDS = {
     "spark": "dlt_pipelines.backends.spark:SparkWarehouse",
 }
 RAW_SCHEMAS = tuple(f"raw_{name}" for name in SOURCES)
-LEADING_NOISE = re.compile(r"^(?:\s+|--[^\n]*|/\*.*?\*/|\()*", re.DOTALL)  # before the verb
-READING_STATEMENTS = ("select", "with", "show", "describe", "desc", "explain", "values", "table")
 READ_ONLY = (
     "make query is read-only: build models with make dbt "
     'ARGS="build --select <model>" (on a development copy), load with make run'
@@ -125,19 +123,25 @@ class Warehouse(ABC):
 
     def query(self, sql: str) -> tuple[list[str], list[tuple]]:
         """Column names and rows of `sql`, read-only; a QueryError with the
-        engine's message, in one line, if the engine refuses it. A statement
-        that is no query is refused before it is sent (Spark has no
-        read-only session to refuse it)."""
-        verb = LEADING_NOISE.sub("", sql).split(None, 1)[:1]
-        verb = verb[0].lower() if verb else ""
-        if verb not in READING_STATEMENTS:
-            raise QueryError(f"{READ_ONLY}; {verb.upper() or 'an empty statement'} is no query")
+        engine's message, in one line, if the engine refuses it, and the
+        read-only message for a statement that would write (refuse_writes)."""
+        self.refuse_writes(sql)
         try:
             with self.cursor(read_only=True) as cursor:
                 cursor.execute(sql)
                 return [d[0] for d in cursor.description or []], cursor.fetchall()
         except self.statement_errors() as error:
-            raise QueryError(one_line(error)) from error
+            raise QueryError(self.refusal(error)) from error
+
+    def refuse_writes(self, sql: str) -> None:
+        """Raise a QueryError (READ_ONLY) before sending `sql` if one of its
+        statements is no query, where the engine's read-only session would
+        not refuse it itself; a syntax error as the engine's parser says it."""
+        return None  # a read-only session refuses every write (PostgreSQL's)
+
+    def refusal(self, error: Exception) -> str:
+        """The one line that says why the engine refused a statement."""
+        return one_line(error)
 
     @abstractmethod
     def statement_errors(self) -> tuple[type[Exception], ...]:

@@ -31,11 +31,12 @@ import duckdb
 from dlt.common.destination import Destination
 
 from dlt_pipelines import REPO_ROOT
-from dlt_pipelines.backends.base import Slot, Warehouse
+from dlt_pipelines.backends.base import READ_ONLY, Slot, Warehouse, one_line
 from dlt_pipelines.backends.state_store import FolderStore, StateStore
-from dlt_pipelines.exceptions import WarehouseError
+from dlt_pipelines.exceptions import QueryError, WarehouseError
 
 DEFAULT_PATH = "data/warehouse.duckdb"
+READING_STATEMENTS = (duckdb.StatementType.SELECT, duckdb.StatementType.EXPLAIN)
 SLOTS = ("a", "b")
 # Loading: rows need no insertion order (DuckDB may then write in parallel),
 # and a bounded memory for a process that also extracts.
@@ -105,6 +106,18 @@ class DuckDBWarehouse(Warehouse):
     def statement_errors(self) -> tuple[type[Exception], ...]:
         """DuckDB's errors."""
         return (duckdb.Error,)
+
+    def refuse_writes(self, sql: str) -> None:
+        """Each statement as DuckDB's own parser splits and types it: a
+        query or an EXPLAIN, nothing else (a read-only connection refuses a
+        write to the file, not a COPY, an ATTACH or an INSTALL)."""
+        try:
+            statements = duckdb.extract_statements(sql)
+        except duckdb.Error as error:
+            raise QueryError(one_line(error)) from None
+        for statement in statements:
+            if statement.type not in READING_STATEMENTS:
+                raise QueryError(f"{READ_ONLY}; {statement.type.name} is no query")
 
     def has_table(self, schema: str, table: str) -> bool:
         """False for a file not made yet."""

@@ -28,7 +28,7 @@ from dlt.common.destination import Destination
 from dlt.destinations.impl.postgres.configuration import PostgresCredentials
 from psycopg2 import sql
 
-from dlt_pipelines.backends.base import Slot, Warehouse
+from dlt_pipelines.backends.base import READ_ONLY, Slot, Warehouse, one_line
 from dlt_pipelines.backends.postgres_state import PostgresStore
 from dlt_pipelines.backends.state_store import StateStore
 from dlt_pipelines.exceptions import UrlError, WarehouseError
@@ -124,6 +124,13 @@ class PostgresWarehouse(Warehouse):
         """psycopg2's errors."""
         return (psycopg2.Error,)
 
+    def refusal(self, error: Exception) -> str:
+        """The engine's message; a write in the read-only session (the check
+        of every statement, by the server) as the read-only message."""
+        if isinstance(error, psycopg2.errors.ReadOnlySqlTransaction):
+            return f"{READ_ONLY}; {one_line(error)}"
+        return one_line(error)
+
     @contextmanager
     def destination(self, read_only: bool = False) -> Iterator[Destination]:
         """dlt's postgres destination, connecting with the URL as libpq reads it."""
@@ -185,6 +192,36 @@ class PostgresWarehouse(Warehouse):
         """The schemas *__dev of the same database; dbt reads what it does not
         build from the published schemas (--defer)."""
         return replace(self, schema_suffix=DEVELOPMENT_SUFFIX)
+
+    def query(self, sql: str) -> tuple[list[str], list[tuple]]:
+        """Column names and rows; on the development copy, `<schema>.<name>`
+        of a dbt schema reads `<schema>__dev.<name>` where the copy built it,
+        else the published relation, as dbt's --defer resolves it."""
+        if self.schema_suffix == DEVELOPMENT_SUFFIX:
+            sql = self._deferred(sql)
+        return super().query(sql)
+
+    def _deferred(self, sql: str) -> str:
+        """`sql` with its relations resolved as on the development copy (a
+        statement sqlglot cannot parse goes as it is: the server names the error)."""
+        import sqlglot
+        from sqlglot import exp
+
+        published = replace(self, schema_suffix="")
+        _, built = published.query(
+            "select table_schema, table_name from information_schema.tables"
+            f" where table_schema like '%{DEVELOPMENT_SUFFIX}'"
+        )
+        try:
+            statements = [s for s in sqlglot.parse(sql, read="postgres") if s]
+        except sqlglot.ParseError:
+            return sql
+        for statement in statements:
+            for table in statement.find_all(exp.Table):
+                development = f"{table.db}{DEVELOPMENT_SUFFIX}"
+                if table.db in DBT_SCHEMAS and (development, table.name) in built:
+                    table.set("db", exp.to_identifier(development))
+        return ";\n".join(statement.sql(dialect="postgres") for statement in statements)
 
 
 def _grant_marts_to_bi_role(cursor) -> None:

@@ -37,10 +37,10 @@ from dlt.common.destination import Destination
 from dlt.extract import DltSource
 
 from dlt_pipelines import REPO_ROOT
-from dlt_pipelines.backends.base import Slot, Warehouse
+from dlt_pipelines.backends.base import READ_ONLY, Slot, Warehouse
 from dlt_pipelines.backends.lake_state import LakeStore
 from dlt_pipelines.backends.state_store import StateStore
-from dlt_pipelines.exceptions import WarehouseError
+from dlt_pipelines.exceptions import QueryError, WarehouseError
 
 DEFAULT_LAKE = "data/lake"
 # the class a session's close may need and the Spark 4 wheel lacks (SPARK-51041)
@@ -168,6 +168,27 @@ class SparkWarehouse(Warehouse):
         from pyhive.exc import Error
 
         return (Error,)
+
+    def refuse_writes(self, sql: str) -> None:
+        """Each statement as sqlglot parses Spark SQL: a query, DESCRIBE, SHOW
+        or EXPLAIN; Spark has no read-only session to refuse the others."""
+        import sqlglot
+        from sqlglot import exp
+
+        logging.getLogger("sqlglot").setLevel(logging.ERROR)  # "falling back to a Command"
+        try:
+            statements = sqlglot.parse(sql, read="spark")
+        except sqlglot.ParseError as error:
+            where = error.errors[0]  # its message underlines the token with terminal codes
+            raise QueryError(
+                f"syntax error at line {where['line']}, column {where['col']}: "
+                f"{where['description']}"
+            ) from None
+        for statement in filter(None, statements):
+            verb = statement.name.upper() if isinstance(statement, exp.Command) else ""
+            reading = isinstance(statement, exp.Query | exp.Values | exp.Describe)
+            if not reading and verb not in ("SHOW", "EXPLAIN"):
+                raise QueryError(f"{READ_ONLY}; {statement.key.upper()} is no query")
 
     def query(self, sql: str) -> tuple[list[str], list[tuple]]:
         """Column names (without the table's prefix Thrift gives them) and rows."""

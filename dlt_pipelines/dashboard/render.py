@@ -132,6 +132,11 @@ CHEMLINK_SERIES = {
     "collection_users": "made a collection",
     "profile_update_users": "edited their profile",
 }
+FUNNEL_SERIES = {
+    "signups": "signed up",
+    "activated_within_30_days": "acted within 30 days",
+    "activated_within_7_days": "acted within 7 days",
+}
 PLATFORM_SERIES = {
     "chemlink_only": "ChemLink only",
     "engagement_only": "Engagement only",
@@ -198,19 +203,11 @@ CHARTS: dict[str, tuple[str, Callable[[Rows], go.Figure]]] = {
         " from marts.platform_mau",
         lambda d: bars(d, "activity_month", PLATFORM_SERIES, "people", stacked=True),
     ),
-    "activation_funnel": (
-        "select sum(signups) as signups, sum(activated_within_30_days) as within_30_days,"
-        " sum(activated_within_7_days) as within_7_days from marts.activation_funnel",
-        lambda d: _layout(
-            go.Figure(
-                go.Funnel(
-                    y=["signed up", "acted within 30 days", "acted within 7 days"],
-                    x=[d[0]["signups"], d[0]["within_30_days"], d[0]["within_7_days"]],
-                    texttemplate="%{value} (%{percentInitial:.2%})",
-                    marker={"color": COLORS[:3]},
-                )
-            ),
-            "",
+    "activation_funnel": (  # per signup month, as the mart counts it
+        "select signup_month, signups, activated_within_30_days, activated_within_7_days"
+        " from marts.activation_funnel order by signup_month",
+        lambda d: bars(d, "signup_month", FUNNEL_SERIES, "persons", stacked=False).update_traces(
+            texttemplate="%{y}", textposition="outside"
         ),
     ),
     "retention_cohorts": (

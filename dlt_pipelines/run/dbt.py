@@ -180,15 +180,17 @@ def _echo(lines) -> Iterator[str]:
 
 
 def _error(output: list[str]) -> str:
-    """The error dbt ended with, if any (what follows 'Encountered an
-    error:'), as one line."""
+    """The error dbt ended with, if any, as one line: what follows
+    'Encountered an error:', or its command line's refusal ('Error: No such
+    command ...')."""
     error: list[str] | None = None
     for text in output:
         if error is not None:
             error.append(text.strip())
         elif "Encountered an error:" in text:
             error = [text.split("Encountered an error:", 1)[1].strip()]
-    return " ".join(" ".join(error or []).split())
+    refused = [text.removeprefix("Error: ") for text in output if text.startswith("Error: ")]
+    return " ".join(" ".join(error or refused[-1:]).split())
 
 
 def _message(line: str) -> str:

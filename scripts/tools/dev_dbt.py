@@ -12,12 +12,15 @@ PostgreSQL: dbt builds into the schemas `staging__dev`, `intermediate__dev`,
 build from the published schemas (dbt's --defer, with the manifest the last
 run kept). Spark has none: it refuses, naming what to use instead. Either
 way it says where it wrote. The as-of date defaults to the published
-build's, so numbers compare.
+build's, so numbers compare. It exits with dbt's exit code, and says it
+worked only when dbt did: a selection that matches nothing is an error
+(dbt's NoNodesForSelectionCriteria), as is a command dbt does not know.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from datetime import date
 from pathlib import Path
@@ -26,6 +29,12 @@ from dlt_pipelines.backends import Warehouse
 from dlt_pipelines.logs import command_line
 from dlt_pipelines.run.dbt import DbtOutcome, run_dbt
 from dlt_pipelines.run.state import RunState
+
+# a selection that matches no node fails (dbt would warn and do nothing)
+EMPTY_SELECTION_FAILS = [
+    "--warn-error-options",
+    json.dumps({"error": ["NoNodesForSelectionCriteria"]}),
+]
 
 
 def dev_dbt(
@@ -59,8 +68,15 @@ def main() -> None:
     args = parser.parse_args()
     with command_line():
         published = Warehouse.from_env()
-        development, outcome = dev_dbt(published, args.dbt_arguments, args.as_of)
-    print(f"\ndbt worked on the development copy: {development.describe()}")
+        arguments = [*args.dbt_arguments, *EMPTY_SELECTION_FAILS]
+        development, outcome = dev_dbt(published, arguments, args.as_of)
+    if outcome.failed:
+        print(
+            f"\ndbt failed on the development copy ({development.describe()}): {outcome.cause()}",
+            file=sys.stderr,
+        )
+    else:
+        print(f"\ndbt worked on the development copy: {development.describe()}")
     print(f"(the published warehouse, {published.describe()}, is unchanged)")
     sys.exit(outcome.exit_code)
 

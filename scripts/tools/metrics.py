@@ -8,8 +8,12 @@
 The metrics are declared in warehouse/models/semantic/. A query reports as
 the marts do: as of the published build's as-of date (or --as-of), nothing
 after the end of that UTC day, over the marts' window (the 30 days or 12
-months ending with it) unless --start-time says otherwise; every other
-option goes to `mf query` as it is (--order, --csv, --explain, --where, ...).
+months ending with it) unless --start-time says otherwise; its rows come
+ordered by the time dimension, then the other group-bys (--order another
+way), as a table (--csv FILE writes them; --explain prints the SQL). A
+name MetricFlow does not know ends it in one line, with the closest names.
+The project is parsed again only when its code changed since the last
+parse (builds.code_digest).
 
 `check` queries each metric the way its `meta.agrees_with` says (which mart,
 which columns) and compares every row with the mart: a metric and its mart
@@ -19,11 +23,15 @@ cannot drift apart unnoticed. The warehouse is opened read-only.
 from __future__ import annotations
 
 import argparse
+import ast
+import csv
 import json
 import os
+import re
 import shutil
-import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -32,10 +40,17 @@ from pathlib import Path
 from dlt_pipelines.backends import Warehouse
 from dlt_pipelines.exceptions import WarehouseError
 from dlt_pipelines.logs import command_line
+from dlt_pipelines.run.builds import code_digest
 from dlt_pipelines.run.dbt import project_dir, run_dbt
 from dlt_pipelines.run.state import RunState
+from scripts.tools.query import format_table
 
-MF = Path(sys.executable).with_name("mf")
+PARSED = "parsed-code-digest"  # beside the shell's target/: the code its manifest was parsed from
+UNKNOWN = re.compile(  # MetricFlow's refusal of a name it does not know
+    r"Message:\s*(?P<what>.+?)\s*Suggestions:\s*(?P<closest>\[.*?\])"
+    r"\s*Query Input:\s*(?P<name>\S+)",
+    re.DOTALL,
+)
 # the cut every query gets: nothing after the as-of date, as in the marts
 AS_OF_CUT = "{{{{ TimeDimension('metric_time', 'day') }}}} <= '{as_of}'"
 
@@ -68,17 +83,20 @@ class SemanticLayer:
                 f"no published build in {warehouse.describe()}: run `make build` first "
                 "(or give --as-of)"
             )
-        project = state.metrics_dir()
-        project.mkdir(parents=True, exist_ok=True)
-        for name in ("dbt_project.yml", "profiles.yml"):
-            shutil.copy(project_dir() / name, project / name)
-        parsed = run_dbt(["parse", "--quiet"], warehouse, as_of, target_dir=project / "target")
-        if parsed.failed:
-            raise SystemExit(f"dbt parse failed: {parsed.cause()}")
+        project, code = state.metrics_dir(), code_digest(project_dir())
+        parsed_from = project / PARSED
+        if not parsed_from.exists() or parsed_from.read_text() != code:
+            project.mkdir(parents=True, exist_ok=True)
+            for name in ("dbt_project.yml", "profiles.yml"):
+                shutil.copy(project_dir() / name, project / name)
+            parsed = run_dbt(["parse", "--quiet"], warehouse, as_of, target_dir=project / "target")
+            if parsed.failed:
+                raise SystemExit(f"dbt parse failed: {parsed.cause()}")
+            parsed_from.write_text(code)
         return cls(warehouse, as_of, project)
 
     def env(self) -> dict[str, str]:
-        """What `mf` runs with: the warehouse (read-only) and the project shell."""
+        """What MetricFlow runs with: the warehouse (read-only), the project shell."""
         return (
             os.environ
             | self.warehouse.dbt_env()
@@ -102,21 +120,103 @@ class SemanticLayer:
         return date(months // 12, months % 12 + 1, 1)
 
 
-def mf_query_arguments(layer: SemanticLayer, arguments: list[str]) -> list[str]:
-    """`mf query` arguments with the as-of cut and, unless given, the window."""
-    options = argparse.ArgumentParser(add_help=False)
-    options.add_argument("--group-by", default="")
-    options.add_argument("--where", default=None)
-    options.add_argument("--start-time", default=None)
-    known, rest = options.parse_known_args(arguments)
-    group_by = [name for name in known.group_by.split(",") if name]
+@contextmanager
+def metricflow(layer: SemanticLayer) -> Iterator:
+    """MetricFlow's configuration for the layer, in this process (its
+    environment set for the block)."""
+    from dbt_metricflow.cli.cli_configuration import CLIConfiguration
+
+    with layer.warehouse.dbt_secrets() as secrets:
+        saved = dict(os.environ)
+        os.environ.update(layer.env() | secrets)
+        try:
+            configuration = CLIConfiguration()
+            configuration.setup(configure_file_logging=False)
+            yield configuration
+        finally:
+            os.environ.clear()
+            os.environ.update(saved)
+
+
+def query_options(arguments: list[str]) -> argparse.Namespace:
+    """`make metric`'s options."""
+    parser = argparse.ArgumentParser(prog="make metric ARGS=", add_help=False)
+    parser.add_argument("--metrics", required=True, help="metric names, comma-separated")
+    parser.add_argument("--group-by", default="", help="dimensions, comma-separated")
+    parser.add_argument("--where", default=None, help="a MetricFlow filter")
+    parser.add_argument("--start-time", default=None, help="default: the marts' window")
+    parser.add_argument("--order", default=None, help="names, comma-separated; -name descends")
+    parser.add_argument("--limit", type=int, default=None)
+    parser.add_argument("--csv", type=Path, default=None, help="write the rows to this file")
+    parser.add_argument("--explain", action="store_true", help="print the SQL, not the rows")
+    return parser.parse_args(arguments)
+
+
+def names(text: str | None) -> list[str]:
+    """A comma-separated list."""
+    return [name for name in (text or "").split(",") if name]
+
+
+def query(layer: SemanticLayer, arguments: list[str]) -> int:
+    """Query the metrics; print the rows ordered by time, then the other
+    group-bys (or the SQL); 1, in one line, for a name MetricFlow does not know."""
+    from metricflow.engine.metricflow_engine import MetricFlowQueryRequest
+    from metricflow_semantics.errors.error_classes import InvalidQueryException
+
+    options = query_options(arguments)
+    group_by = names(options.group_by)
     where = AS_OF_CUT.format(as_of=layer.as_of.isoformat())
-    if known.where:
-        where = f"({known.where}) and {where}"
-    start = known.start_time or layer.window_start(group_by).isoformat()
-    grouped = ["--group-by", ",".join(group_by)] if group_by else []
-    return ["query", *rest, *grouped, "--where", where, "--start-time", start,
-            "--end-time", layer.as_of.isoformat()]  # fmt: skip
+    if options.where:
+        where = f"({options.where}) and {where}"
+    start = date.fromisoformat(options.start_time) if options.start_time else None
+    timed = sorted(group_by, key=lambda name: not name.startswith("metric_time"))
+    request = MetricFlowQueryRequest.create(
+        metric_names=names(options.metrics),
+        group_by_names=group_by,
+        where_constraints=[where],
+        time_constraint_start=datetime.combine(
+            start or layer.window_start(group_by), datetime.min.time()
+        ),
+        time_constraint_end=datetime.combine(layer.as_of, datetime.min.time()),
+        order_by_names=names(options.order) or timed,
+        limit=options.limit,
+    )
+    with metricflow(layer) as configuration:
+        try:
+            if options.explain:
+                print(configuration.mf.explain(request).sql_statement.sql)
+                return 0
+            result = configuration.mf.query(request).result_df
+        except InvalidQueryException as error:
+            print(f"error: {not_known(str(error))}", file=sys.stderr)
+            return 1
+    columns = list(result.column_names)
+    rows = [tuple(map(shown, row)) for row in result.rows]
+    if options.csv:
+        with options.csv.open("w", newline="") as file:
+            csv.writer(file).writerows([columns, *rows])
+        print(f"{len(rows)} rows written to {options.csv}")
+        return 0
+    print(format_table(columns, rows))
+    print(f"({len(rows)} rows, as of {layer.as_of}, from {layer.warehouse.describe()})")
+    return 0
+
+
+def shown(value):
+    """A value as a table shows it: a day or month without a midnight time."""
+    if isinstance(value, datetime) and value.time() == datetime.min.time():
+        return value.date()
+    return value
+
+
+def not_known(error: str) -> str:
+    """MetricFlow's refusal of a name, in one line with the closest names."""
+    found = UNKNOWN.search(error)
+    if found is None:
+        return " ".join(error.split())
+    closest = ", ".join(ast.literal_eval(found["closest"])[:5])
+    what = " ".join(found["what"].split("Common issues")[0].split()).rstrip(".")
+    return f"{what.replace('The given input', repr(found['name']))}; the closest: {closest}"
 
 
 def list_metrics(layer: SemanticLayer) -> None:
@@ -126,15 +226,6 @@ def list_metrics(layer: SemanticLayer) -> None:
         print(f"{metric['name']}  ({metric['type']}): {metric['label']}")
         print(f"    {metric['description']}\n")
     print('Query one: make metric ARGS="--metrics mau --group-by metric_time__month"')
-
-
-def query(layer: SemanticLayer, arguments: list[str]) -> int:
-    """Run `mf query` on the warehouse; its exit code."""
-    command = [str(MF), *mf_query_arguments(layer, arguments)]
-    with layer.warehouse.dbt_secrets() as secrets:
-        return subprocess.run(
-            command, cwd=layer.project, env=layer.env() | secrets, check=False
-        ).returncode
 
 
 # --- check: every metric against its marts ----------------------------------
@@ -226,13 +317,8 @@ def compare(layer: SemanticLayer, configuration, agreement: Agreement) -> tuple[
 
 def check(layer: SemanticLayer) -> int:
     """Compare every metric with its marts; 0 when all agree."""
-    from dbt_metricflow.cli.cli_configuration import CLIConfiguration
-
     compared, problems = 0, []
-    with layer.warehouse.dbt_secrets() as secrets:
-        os.environ.update(layer.env() | secrets)
-        configuration = CLIConfiguration()
-        configuration.setup(configure_file_logging=False)
+    with metricflow(layer) as configuration:
         for agreement in agreements(layer):
             rows, found = compare(layer, configuration, agreement)
             compared, problems = compared + rows, problems + found

@@ -14,6 +14,7 @@ import sys
 import time
 import urllib.request
 from datetime import date
+from pathlib import Path
 
 import pytest
 
@@ -23,7 +24,7 @@ from dlt_pipelines.backends.duckdb import DuckDBWarehouse
 from dlt_pipelines.dashboard.render import CHARTS
 from dlt_pipelines.run.dbt import PROJECT_DIR
 from tests.conftest import NEWEST_POSTGRES
-from tests.helpers import rows
+from tests.helpers import copy_warehouse, rows
 
 
 @pytest.fixture(scope="module")
@@ -107,6 +108,36 @@ def test_the_catalog_says_who_loads_what_and_what_each_macro_does(manifest):
     assert [m["name"] for m in own if not m["description"]] == []
     marts = [m for m in models(manifest).values() if m["schema"] == "marts"]
     assert {(m["access"], m["config"]["contract"]["enforced"]) for m in marts} == {("public", True)}
+
+
+def test_each_mart_belongs_to_its_audience_folder_and_its_owner(manifest):
+    groups = {group["name"]: group for group in manifest["groups"].values()}
+    assert set(groups) == {"dashboard", "cross_source", "engagement", "training"}
+    assert all(group["owner"]["name"] and group["owner"]["email"] for group in groups.values())
+    marts = [m for m in models(manifest).values() if m["schema"] == "marts"]
+    assert {(m["name"], m["group"]) for m in marts} == {(m["name"], m["fqn"][2]) for m in marts}
+
+
+def test_every_part_of_a_composite_key_cannot_be_null(manifest):
+    nodes = manifest["nodes"]
+    tested_not_null = {
+        (test["attached_node"], test["column_name"])
+        for test in nodes.values()
+        if (test.get("test_metadata") or {}).get("name") == "not_null"
+    }
+    nullable = []
+    for test in nodes.values():
+        if (test.get("test_metadata") or {}).get("name") != "unique_combination":
+            continue
+        model = nodes[test["attached_node"]]
+        for column in test["test_metadata"]["kwargs"]["columns"]:
+            constraints = model["columns"].get(column, {}).get("constraints", [])
+            constrained = any(constraint["type"] == "not_null" for constraint in constraints)
+            # a mart's contract says it, another model's test
+            tested = (model["unique_id"], column) in tested_not_null
+            if not (constrained if model["schema"] == "marts" else tested):
+                nullable.append(f"{model['name']}.{column}")
+    assert nullable == []
 
 
 def test_exposures_declare_who_reads_what(manifest):
@@ -238,3 +269,123 @@ def test_ad_hoc_dbt_on_postgres_builds_dev_schemas_over_the_published_ones(rando
         )
         == []
     )
+
+
+# a fenced block of docs/adding-a-model.md whose first line names a file
+DOC_FILE = re.compile(r"^```\w+\n(?:--|#) (warehouse/\S+)\n(.*?)^```", re.MULTILINE | re.DOTALL)
+DOC_COMMANDS = re.compile(r"^```sh\n(make dbt ARGS=.*?)^```", re.MULTILINE | re.DOTALL)
+
+
+def repository_copy(folder) -> Path:
+    """The working tree, copied (times kept, so make finds nothing to
+    install), on the environment's .venv, as a git repository with every
+    file committed."""
+    ignored = shutil.ignore_patterns(".git", ".venv", "data", "artifacts", "target", "logs")
+    shutil.copytree(REPO_ROOT, folder, ignore=ignored)
+    (folder / ".venv").symlink_to(REPO_ROOT / ".venv")
+    for command in (["init", "-q"], ["add", "-A"], ["commit", "-q", "-m", "the working tree"]):
+        subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@x", *command],
+                       cwd=folder, check=True)  # fmt: skip
+    return folder
+
+
+def test_the_path_from_a_new_model_to_a_published_mart_as_the_doc_walks_it(
+    seed_warehouse, seed_sources, tmp_path
+):
+    doc = (REPO_ROOT / "docs" / "adding-a-model.md").read_text()
+    repository = repository_copy(tmp_path / "repository")
+    for path, text in DOC_FILE.findall(doc):
+        (repository / path).write_text(text)
+    steps = [line for line in DOC_COMMANDS.search(doc)[1].splitlines() if line.startswith("make ")]
+    published = copy_warehouse(seed_warehouse, tmp_path / "published")
+    environment = os.environ | published.env() | seed_sources.as_env() | {"AS_OF": "2025-11-03"}
+    said = []
+    for step in steps:
+        done = subprocess.run(
+            step, shell=True, cwd=repository, env=environment, capture_output=True, text=True
+        )
+        assert done.returncode == 0, f"{step}\n{done.stdout[-4000:]}{done.stderr[-2000:]}"
+        said.append(done.stdout)
+    built, on_copy, linted, changed, publish, on_published = said
+
+    development = DuckDBWarehouse(published.path.parent / "dev" / "warehouse.duckdb")
+    assert f"dbt worked on the development copy: {development.describe()}" in built
+    unit_test = "live_persons_by_country::live_persons_by_country_counts_live_signups"
+    assert f"PASS {unit_test}" in built  # the unit test ran
+    assert "PASS unique_live_persons_by_country_country_code" in built  # and the data test
+    assert "0 SQL violations left in 1 changed SQL files" in linted
+    assert "Built 1 models: live_persons_by_country" in changed
+    assert "(on the development copy: " in changed
+    assert f"published {published.describe()}" in publish
+    people = rows(
+        published,
+        "select coalesce(country_code, 'none given'), count(*)"
+        " from intermediate.int_persons_unioned where is_live group by 1 order by 1",
+    )
+    mart = "select * from marts.live_persons_by_country order by country_code"
+    assert rows(development, mart) == rows(published, mart) == people
+    assert on_copy.splitlines()[-1] == (
+        f"({len(people)} rows, from the development copy: {development.describe()})"
+    )
+    assert on_published.splitlines()[-1] == (
+        f"({len(people)} rows, from the published warehouse: {published.describe()})"
+    )
+
+
+def changed(warehouse: Warehouse, project: Path) -> subprocess.CompletedProcess:
+    """`make changed` on the warehouse, for the project `project`."""
+    return subprocess.run(
+        [sys.executable, "-m", "scripts.tools.check_changes", "--project-dir", str(project)],
+        cwd=REPO_ROOT,
+        env=os.environ | warehouse.env(),
+        capture_output=True,
+        text=True,
+    )
+
+
+def test_the_analyst_tools_say_what_went_wrong(seed_warehouse, tmp_path):
+    project = tmp_path / "warehouse"
+    shutil.copytree(PROJECT_DIR, project, ignore=shutil.ignore_patterns("target", "logs"))
+    nothing = changed(seed_warehouse, project)
+    assert nothing.returncode == 0, nothing.stdout[-3000:]
+    assert "Nothing changed since the published build: nothing to build or test." in nothing.stdout
+
+    model = project / "models" / "marts" / "dashboard" / "user_type.sql"
+    shipped = model.read_text()
+    model.write_text(shipped.replace("ref('int_persons_unioned')", "ref('int_persons_unionned')"))
+    typo = changed(seed_warehouse, project)
+    assert typo.returncode != 0
+    assert "dbt stopped before building anything: Compilation Error" in typo.stdout
+    assert "depends on a node named 'int_persons_unionned' which was not found" in typo.stdout
+    assert "Nothing changed" not in typo.stdout and "{}" not in typo.stdout
+
+    broken = shipped.replace("group by", "grop by", 1)
+    model.write_text(broken)
+    source_line = broken.splitlines().index(next(line for line in broken.splitlines()
+                                                 if "grop by" in line)) + 1  # fmt: skip
+    syntax = changed(seed_warehouse, project)
+    assert syntax.returncode != 0
+    report = syntax.stdout.split("error in model user_type: ", 1)[1]
+    assert 'syntax error at or near "grop"' in report.splitlines()[0]
+    assert f"  source: {model}:{source_line}" in report
+    assert "/compiled/chemlink_warehouse/models/marts/dashboard/user_type.sql:" in report
+    assert "unit test" not in report  # the model's own error, before its unit tests
+
+    model.write_text(shipped)
+    mart = project / "models" / "marts" / "dashboard" / "user_type.yml"
+    mart.write_text(mart.read_text().replace("values: [Finder, Standard]", "values: [Finder]"))
+    failing = changed(seed_warehouse, project)
+    assert failing.returncode != 0
+    assert "Built 0 models: none" in failing.stdout
+    assert "fail  accepted_values_user_type_user_type__Finder" in failing.stdout
+
+    empty = dev_dbt(seed_warehouse, "build", "--select", "growth_rate_montly")
+    unknown = dev_dbt(seed_warehouse, "biuld")
+    for done, said in (
+        (empty, "The selection criterion 'growth_rate_montly' does not match any enabled nodes"),
+        (unknown, "No such command 'biuld'. Did you mean 'build'?"),
+    ):
+        assert done.returncode != 0
+        assert "dbt worked" not in done.stdout
+        assert "dbt failed on the development copy (DuckDB file " in done.stderr
+        assert said in done.stderr

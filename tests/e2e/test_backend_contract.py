@@ -78,8 +78,13 @@ def test_every_engine_keeps_the_backend_contract(engine, tmp_path):
     assert not warehouse.has_table("contract", "nope")
     assert not warehouse.has_table("nowhere", "numbers")
     warehouse.connect(read_only=True).close()
-    with pytest.raises(QueryError, match=r"make query is read-only.*DROP is no query"):
+    with pytest.raises(QueryError, match=r"make query is read-only.*DROP"):
         warehouse.query("drop table contract.numbers")
+    with pytest.raises(QueryError, match=r"make query is read-only.*DELETE"):
+        warehouse.query("select n from contract.numbers; delete from contract.numbers")
+    with pytest.raises(QueryError, match="syntax error") as typo:
+        warehouse.query("selec 1")
+    assert "read-only" not in str(typo.value)
     with pytest.raises(QueryError, match="nope"):
         warehouse.query("select * from contract.nope")
     assert warehouse.has_table("contract", "numbers")  # the refused statement changed nothing

@@ -19,7 +19,7 @@ from playwright.sync_api import sync_playwright
 from dlt_pipelines import REPO_ROOT
 from dlt_pipelines.dashboard.render import CHARTS
 from dlt_pipelines.run.state import RunState
-from tests.helpers import chromium
+from tests.helpers import chromium, rows
 
 SCREENSHOT = REPO_ROOT / "artifacts" / "dashboard.png"
 
@@ -98,6 +98,29 @@ def test_shows_the_october_spike(page):
     )
     assert max(active) == 2088
     assert months[active.index(2088)].startswith("2025-10")
+
+
+def test_the_activation_funnel_shows_each_signup_month_as_the_mart_counts_it(page, seed_warehouse):
+    tab, _, _ = page
+    drawn = tab.evaluate(
+        "() => document.getElementById('activation_funnel_chart').data"
+        ".map(trace => [trace.name, trace.x, trace.y])"
+    )
+    mart = rows(
+        seed_warehouse,
+        "select signup_month, signups, activated_within_30_days, activated_within_7_days"
+        " from marts.activation_funnel order by signup_month",
+    )
+    months = [month.isoformat() for month, *_ in mart]
+    assert [(name, [x[:10] for x in xs]) for name, xs, _ in drawn] == [
+        (name, months) for name in ("signed up", "acted within 30 days", "acted within 7 days")
+    ]
+    assert [list(counts) for counts in zip(*(ys for *_, ys in drawn), strict=True)] == [
+        list(counts) for _, *counts in mart
+    ]
+    october = months.index("2025-10-01")
+    assert (drawn[0][2][october], drawn[1][2][october]) == (99, 10)  # as README.md says
+    tab.locator("#activation_funnel").screenshot(path=SCREENSHOT.with_name("activation_funnel.png"))
 
 
 def test_data_quality_panel_shows_the_two_ghosts(page):

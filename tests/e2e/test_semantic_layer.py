@@ -70,12 +70,28 @@ def test_the_queries_of_the_docs_print_the_numbers_they_show(seed_warehouse):
     )  # fmt: skip
     assert by_type.returncode == 0, by_type.stderr[-3000:]
     lines = [line.split() for line in by_type.stdout.splitlines()]
-    assert ["2025-10-01T00:00:00", "finder", "4"] in lines
-    assert ["2025-10-01T00:00:00", "standard", "95"] in lines
+    assert ["2025-10-01", "finder", "4"] in lines
+    assert ["2025-10-01", "standard", "95"] in lines
+    table = [line for line in lines[2:-1]]  # under the header and its rule, above the count
+    assert table == sorted(table)  # by month, then account type
+    assert "Initiating query" not in by_type.stdout + by_type.stderr  # no spinner
     real_people = metrics_tool(
         seed_warehouse, "query", "--metrics", "mau,platform_active_users",
         "--group-by", "metric_time__month", "--start-time", "2025-10-01",
     )  # fmt: skip
-    assert ["2025-10-01T00:00:00", "2", "2088"] in [
-        line.split() for line in real_people.stdout.splitlines()
-    ]
+    assert ["2025-10-01", "2", "2088"] in [line.split() for line in real_people.stdout.splitlines()]
+
+
+def test_an_unknown_metric_or_dimension_ends_in_one_line_with_the_closest_names(seed_warehouse):
+    for arguments, said in (
+        (["--metrics", "mua"], "'mua' does not exactly match any known metrics; the closest: mau"),
+        (
+            ["--metrics", "mau", "--group-by", "person__contry_code"],
+            "'person__contry_code' does not match any of the available group-by-items",
+        ),
+    ):
+        done = metrics_tool(seed_warehouse, "query", *arguments)
+        assert done.returncode == 1
+        assert done.stderr.startswith(f"error: {said}")
+        assert len(done.stderr.splitlines()) == 1
+    assert "the closest: person__country_code" in done.stderr

@@ -21,6 +21,7 @@ GENERATED = (
     "warehouse/target",
     "warehouse/logs",
     *(".slots/", ".builds/", ".dbt-state/", "warehouse.duckdb"),  # beside a DuckDB file
+    "_run_state/",  # in a Spark lake
 )
 IGNORED_NAMES = ("secrets.toml",)
 SKIPPED_FOLDERS = {".git", ".venv", "data", "artifacts", "target", "logs", "__pycache__"}

@@ -11,7 +11,7 @@ import pytest
 from dlt_pipelines import REPO_ROOT
 from dlt_pipelines.backends import Warehouse
 from dlt_pipelines.backends.spark import SparkWarehouse
-from dlt_pipelines.exceptions import WarehouseError
+from dlt_pipelines.exceptions import QueryError, WarehouseError
 from scripts.tools.dev_dbt import dev_dbt
 from scripts.tools.metrics import SemanticLayer
 
@@ -86,3 +86,13 @@ def test_make_dbt_make_changed_and_make_metric_refuse_spark_naming_what_to_use(t
         dev_dbt(spark, ["build"])  # make dbt, and make changed through it
     with pytest.raises(WarehouseError, match=r"no adapter for a Spark .*: read the marts with"):
         SemanticLayer.prepare(spark)  # make metric
+
+
+def test_make_query_on_spark_parses_every_statement_before_sending_any():
+    spark = SparkWarehouse.at("data/lake", "127.0.0.1", "10000", Path("/"))
+    for reading in ("select 1", "(select 1)", "show views in marts", "describe marts.dau"):
+        spark.refuse_writes(reading)  # nothing refused, nothing sent (no server here)
+    with pytest.raises(QueryError, match=r"make query is read-only.*DELETE is no query"):
+        spark.refuse_writes("select 1; delete from marts.dau")
+    with pytest.raises(QueryError, match=r"^syntax error at line 1, column 7"):
+        spark.refuse_writes("selec 1")
