@@ -28,6 +28,7 @@ import gzip
 import json
 import os
 import socket
+import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
@@ -49,6 +50,7 @@ if TYPE_CHECKING:
     from dlt_pipelines.backends.postgres import PostgresWarehouse
 
 LOCK_KEYS = (1128811595, 1)  # pg_try_advisory_lock(int, int): 'CHLK', 1: the run lock
+HOLDER_WAIT = 5  # seconds a refused run waits for a new holder's row, to name it
 CLIENT_KEEPALIVES = {
     "keepalives": "1",
     "keepalives_idle": "30",
@@ -137,7 +139,9 @@ class PostgresStore(StateStore):
                 taken, session = cursor.fetchone()
                 if not taken:
                     raise busy(f"ops.run_lock of {self.warehouse.describe()}", self.holder())
-                for statement in TABLES:  # under the lock: no two runs race to make them
+                # under the lock: no two runs race to make the tables; the
+                # holder row first, which a refused run waits for (HOLDER_WAIT)
+                for statement in TABLES[:2]:
                     cursor.execute(statement)
                 cursor.execute(
                     "insert into ops.run_lock values (1, 1, %s, %s, %s, now())"
@@ -147,6 +151,8 @@ class PostgresStore(StateStore):
                     (run_id, socket.gethostname(), os.getpid()),
                 )
                 (token,) = cursor.fetchone()
+                for statement in TABLES[2:]:
+                    cursor.execute(statement)
             yield SessionFence(self, token, session)
         finally:
             if taken:
@@ -154,19 +160,25 @@ class PostgresStore(StateStore):
             connection.close()
 
     def holder(self) -> str | None:
-        """The holder row, when the advisory lock is granted to someone."""
-        with self.warehouse.cursor(read_only=True) as cursor:
-            cursor.execute(LOCK_GRANTED, LOCK_KEYS)
-            if cursor.fetchone() is None:
-                return None
-            if not _exists(cursor, "ops.run_lock"):
+        """The holder row, when the advisory lock is granted to someone (a run
+        that has just taken it gets HOLDER_WAIT to write its row)."""
+        deadline = time.monotonic() + HOLDER_WAIT
+        while True:
+            with self.warehouse.cursor(read_only=True) as cursor:
+                cursor.execute(LOCK_GRANTED, LOCK_KEYS)
+                if cursor.fetchone() is None:
+                    return None
+                row = None
+                if _exists(cursor, "ops.run_lock"):
+                    cursor.execute("select run_id, pid, host, since from ops.run_lock where id = 1")
+                    row = cursor.fetchone()
+            if row is not None and row[0] is not None:
+                run_id, pid, host, since = row
+                since = since.astimezone(UTC).isoformat(timespec="seconds")
+                return holder_text(run_id, pid, host, since)
+            if time.monotonic() > deadline:
                 return ""
-            cursor.execute("select run_id, pid, host, since from ops.run_lock where id = 1")
-            row = cursor.fetchone()
-        if row is None or row[0] is None:
-            return ""
-        run_id, pid, host, since = row
-        return holder_text(run_id, pid, host, since.astimezone(UTC).isoformat(timespec="seconds"))
+            time.sleep(0.1)
 
     def records(self) -> list[dict]:
         """ops.run_history's rows, oldest first, as the records were saved."""

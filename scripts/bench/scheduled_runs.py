@@ -35,15 +35,18 @@ Change = Callable[[SourceUrls, int], int]
 
 @dataclass(frozen=True)
 class ScheduledRun:
-    """One scheduled run: its seconds, end to end, and where they went."""
+    """One scheduled run: its seconds, end to end, where they went, and its
+    peak memory (the run's process and dbt's, the larger)."""
 
     seconds: float
     split: dict[str, float]  # load, checks, dbt start, models, tests, publish, the rest
     rows_loaded: int
+    peak_mb: float
 
     def where(self) -> str:
-        """Where the seconds went, in a few words."""
-        return ", ".join(f"{part} {seconds:.1f} s" for part, seconds in self.split.items())
+        """Where the seconds went, in a few words, and the peak memory."""
+        parts = ", ".join(f"{part} {seconds:.1f} s" for part, seconds in self.split.items())
+        return f"{parts}; peak {self.peak_mb:,.0f} MB"
 
 
 @dataclass(frozen=True)
@@ -69,23 +72,31 @@ class RunsOfAKind:
 def scheduled_run(warehouse: Warehouse, urls: SourceUrls, as_of: date) -> ScheduledRun:
     """Start one scheduled run and wait for it; stop the benchmark if it fails."""
     started = time.perf_counter()
-    result = subprocess.run(
+    run = subprocess.Popen(
         [sys.executable, "-m", "dlt_pipelines.run", "--as-of", as_of.isoformat()],
         cwd=REPO_ROOT,
         env=os.environ | warehouse.env() | urls.as_env(),
         stdout=subprocess.DEVNULL,
-        check=False,
     )
+    exit_code, peak_mb = waited(run)
     seconds = time.perf_counter() - started
-    if result.returncode not in (0, 1):
-        raise SystemExit(f"a scheduled run of the benchmark failed (exit {result.returncode})")
+    if exit_code not in (0, 1):
+        raise SystemExit(f"a scheduled run of the benchmark failed (exit {exit_code})")
     record = RunState(warehouse).records()[-1]
     split: dict[str, float] = {}
     for step, step_seconds in record.seconds.items():
         built = step == "dbt" and record.built
         split |= _dbt_split(warehouse, step_seconds) if built else {step: step_seconds}
     split["the rest"] = seconds - sum(split.values())  # Python's start, the lock, the journal
-    return ScheduledRun(seconds, split, sum(record.rows_loaded.values()))
+    return ScheduledRun(seconds, split, sum(record.rows_loaded.values()), peak_mb)
+
+
+def waited(process: subprocess.Popen) -> tuple[int, float]:
+    """Wait for the process; its exit code and peak memory in MB (its own
+    and that of the children it waited for, such as dbt: the larger)."""
+    _, status, usage = os.wait4(process.pid, 0)
+    process.returncode = os.waitstatus_to_exitcode(status)
+    return process.returncode, usage.ru_maxrss / 1024
 
 
 def _dbt_split(warehouse: Warehouse, dbt_seconds: float) -> dict[str, float]:
@@ -127,7 +138,9 @@ def measure(
     runs: dict[str, list[ScheduledRun]] = {}
 
     def timed(kind: str, day: date = as_of) -> None:
-        runs.setdefault(kind, []).append(scheduled_run(warehouse, urls, day))
+        run = scheduled_run(warehouse, urls, day)
+        runs.setdefault(kind, []).append(run)
+        print(f"    {kind}: {run.seconds:.1f} s ({run.where()})", flush=True)
 
     timed("full")
     timed("the run right after the first")

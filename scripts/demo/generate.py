@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import os
+from collections.abc import Iterable
 from datetime import date
 
 import pyarrow as pa
@@ -27,16 +28,17 @@ from scripts.demo.source_databases import SourceUrls, copy_tables, create_source
 
 
 def generate(
-    server_url: str, tables: dict[str, dict[str, pa.Table]], prefix: str = ""
+    server_url: str, tables: dict[str, dict[str, pa.Table | Iterable[pa.Table]]], prefix: str = ""
 ) -> SourceUrls:
-    """Recreate both databases on the server and copy the profile's rows in."""
+    """Recreate both databases on the server and copy the profile's rows in
+    (a table whole, or chunk by chunk as the random profile makes them)."""
     urls = create_sources(server_url, prefix)
     for source, source_tables in tables.items():
         copy_tables(getattr(urls, source), source_tables)
     return urls
 
 
-def profile_tables(args: argparse.Namespace) -> dict[str, dict[str, pa.Table]]:
+def profile_tables(args: argparse.Namespace) -> dict[str, dict[str, pa.Table | Iterable[pa.Table]]]:
     """The rows of the profile the command line asked for."""
     if args.profile == "seed":
         return seed_tables()

@@ -8,7 +8,7 @@ comment), so pointing the generator at a real server cannot destroy data.
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -74,18 +74,20 @@ def create_sources(server_url: str, prefix: str = "") -> SourceUrls:
     return urls
 
 
-def copy_tables(url: str, tables: dict[str, pa.Table]) -> None:
-    """COPY each arrow table into the table of the same name, in the given order."""
+def copy_tables(url: str, tables: dict[str, pa.Table | Iterable[pa.Table]]) -> None:
+    """COPY each table's rows (an arrow table, or its chunks as they are made)
+    into the table of the same name, in the given order."""
     with _cursor(url) as cursor:
-        for name, table in tables.items():
-            for batch in table.to_batches(max_chunksize=COPY_BATCH_ROWS):
-                buffer = io.BytesIO()
-                pyarrow.csv.write_csv(pa.Table.from_batches([batch]), buffer)
-                buffer.seek(0)
-                columns = ", ".join(table.column_names)
-                cursor.copy_expert(
-                    f"copy {name} ({columns}) from stdin (format csv, header)", buffer
-                )
+        for name, chunks in tables.items():
+            for chunk in [chunks] if isinstance(chunks, pa.Table) else chunks:
+                for batch in chunk.to_batches(max_chunksize=COPY_BATCH_ROWS):
+                    buffer = io.BytesIO()
+                    pyarrow.csv.write_csv(pa.Table.from_batches([batch]), buffer)
+                    buffer.seek(0)
+                    columns = ", ".join(chunk.column_names)
+                    cursor.copy_expert(
+                        f"copy {name} ({columns}) from stdin (format csv, header)", buffer
+                    )
             cursor.execute(f"analyze {name}")
         _advance_identities(cursor, list(tables))
 

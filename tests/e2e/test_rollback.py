@@ -62,7 +62,11 @@ def test_a_bad_publish_is_rolled_back_pinned_and_released(sources, warehouse_and
     assert "no previous build to roll back to" in last_line(again)
 
     assert scheduled_run(published, sources, "--release").returncode == SUCCESS
-    change(sources, "soft-delete collections", 0.6)  # a small change
+    execute(  # a small change: a new embedding (two models read them)
+        sources.chemlink,
+        "insert into query_embeddings (query_text, model, embedding, created_at)"
+        " select query_text, model, embedding, now() from query_embeddings limit 1",
+    )
     released = scheduled_run(published, sources, DASHBOARD_PATH=str(dashboard))
     # the release's run rebuilds what the change and the loads reach, and
     # still reports the ghosts every earlier run warned about: they are
