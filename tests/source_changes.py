@@ -1,6 +1,8 @@
 """Changes to the template's sources that every kind of change a production
 source makes is among: inserts, updates, soft and hard deletes, a person
-leaving or removed, a report resolved, and a late commit. Each is SQL on
+leaving or removed, a report resolved, events moved to another day and
+month, old events arriving late, signups moved to another month, and a
+late commit. Each is SQL on
 one source, its rows chosen by the session's seeded random(), so that a
 seed repeats the same changes. Two more make and mend bad rows: a post
 from the future (a new warning), the ghosts coming back (warnings fixed)."""
@@ -13,6 +15,8 @@ from tests.helpers import execute, source_rows
 
 # a moment inside the reports' windows: changed rows keep counting in the marts
 IN_WINDOW = "'2025-10-20 12:00:00+00'"
+# a moment months before the as-of date: outside every change window
+MONTHS_AGO = "'2025-07-15 09:00:00+00'"
 
 
 def sample(table: str, n: int, where: str = "true") -> str:
@@ -78,6 +82,25 @@ CHANGES: dict[str, tuple[str, str]] = {
         "chemlink",
         "update persons set headline = 'new', updated_at = now()"
         f" where id in {sample('persons', 5)}",
+    ),
+    # an update that moves events to another day (and month)
+    "comments moved a month back": (
+        "engagement",
+        "update comments set created_at = created_at - interval '31 days', updated_at = now()"
+        f" where id in {sample('comments', 5, 'deleted_at is null')}",
+    ),
+    # rows whose event is older than any change window, committed now
+    "old posts arrive late": (
+        "engagement",
+        "insert into posts (id, person_id, type, status, content, metadata, created_at, updated_at)"
+        f" select gen_random_uuid(), person_id, type, status, 'late', metadata, {MONTHS_AGO}, now()"
+        f" from posts where id in {sample('posts', 4)}",
+    ),
+    # a person's signup moves to the month before: their cohort changes
+    "signups moved a month back": (
+        "chemlink",
+        "update persons set created_at = created_at - interval '1 month', updated_at = now()"
+        f" where id in {sample('persons', 3, 'deleted_at is null')}",
     ),
 }
 

@@ -9,20 +9,25 @@ ghosts, then a post from the future found in the first step and still
 there in the second), a new one and a fixed one (the ghosts come back to
 ChemLink in the second step). On DuckDB and on PostgreSQL.
 
-PROPERTY_SEED picks another sequence (the default keeps CI reproducible),
-PROPERTY_STEPS a longer one (two in `make test`: the second run loads the
-late commit of the first). On DuckDB the first run is the one right after
-the warehouse's first (its standby seeded from it). Then a run with nothing
-changed builds nothing, and new as-of days (the second with one table
-changed) rebuild only what reads the date or that table (once the standby
-has caught up) and still equal a full rebuild."""
+Besides its random changes, each of the first steps makes changes that
+move what a mart counts between days, months, persons and cohorts: the
+first moves comments a month back and a person leaves for good (a new
+ghost), the second brings old posts that no change window covers and
+moves signups a month back. PROPERTY_SEED picks another sequence (the
+default keeps CI reproducible), PROPERTY_STEPS a longer one (two in `make
+test`: the second run loads the late commit of the first). On DuckDB the
+first run is the one right after the warehouse's first (its standby
+seeded from it). Then a run with nothing changed builds nothing, and new
+as-of days, the second in another month (the first with one table
+changed), rebuild only what reads the date or that table (once the
+standby has caught up) and still equal a full rebuild."""
 
 from __future__ import annotations
 
 import os
 import random
 import shutil
-from datetime import date, timedelta
+from datetime import date
 
 import pytest
 
@@ -52,6 +57,11 @@ from tests.source_changes import (
 SEED = int(os.environ.get("PROPERTY_SEED", "20251103"))
 STEPS = int(os.environ.get("PROPERTY_STEPS", "2"))
 CHANGES_PER_STEP = 4
+# in every run, these move events, persons and cohorts between days and months
+MOVES = {
+    0: ("comments moved a month back", "a person is removed"),
+    1: ("old posts arrive late", "signups moved a month back"),
+}
 
 
 FULL_BUILD = ["build", "--full-refresh", "--exclude-resource-type", "unit_test"]
@@ -103,7 +113,7 @@ def test_incremental_runs_equal_a_full_rebuild(target, sources, request, tmp_pat
     first, ended, template_ghosts = marts(warehouse), [], ghosts(sources)
     assert template_ghosts  # they warn in every run, until they come back
     for step in range(STEPS):
-        for name in generator.sample(sorted(CHANGES), CHANGES_PER_STEP):
+        for name in [*generator.sample(sorted(CHANGES), CHANGES_PER_STEP), *MOVES.get(step, ())]:
             change(sources, name, generator.random())
         if step == 0:
             post_from_the_future(sources, generator.random())  # a new failure
@@ -131,10 +141,9 @@ def test_incremental_runs_equal_a_full_rebuild(target, sources, request, tmp_pat
     # new as-of days: the first catches the standby up (it is one build
     # behind); the second, with one table changed, rebuilds what reads the
     # date and what depends on that table, nothing else
-    for days in (1, 2):
-        if days == 2:
+    for day in (date(2025, 11, 30), date(2025, 12, 1)):  # the second crosses a month
+        if day.month == 12:
             change(sources, "soft-delete collections", generator.random())
-        day = AS_OF + timedelta(days=days)
         run = scheduled_run(warehouse, sources, "--as-of", day.isoformat(), **WITHOUT_DATA_TESTS)
         assert run.returncode == 0, run.stdout[-3000:]
     assert "dbt build: what changed" in run.stdout
