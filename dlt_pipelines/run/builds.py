@@ -189,10 +189,11 @@ def removed_relations(manifest: dict, build: Warehouse) -> dict[str, dict[str, s
 
 
 def newest_load(warehouse: Warehouse) -> str:
-    """The newest dlt load of either source in the warehouse ('' for none)."""
-    newest = [
-        warehouse.query(f"select max(load_id) from {schema}._dlt_loads")[1][0][0]
-        for schema in RAW_SCHEMAS
-        if warehouse.has_table(schema, "_dlt_loads")
-    ]
-    return max(filter(None, newest), default="")
+    """The newest dlt load of either source in the warehouse ('' for none),
+    in one query where both sources have loaded (each query opens the
+    warehouse anew: on DuckDB 25 ms for a 3 GB file)."""
+    loaded = [schema for schema in RAW_SCHEMAS if warehouse.has_table(schema, "_dlt_loads")]
+    if not loaded:
+        return ""
+    union = " union all ".join(f"select max(load_id) as newest from {s}._dlt_loads" for s in loaded)
+    return warehouse.query(f"select max(newest) from ({union}) as loads")[1][0][0] or ""

@@ -14,6 +14,8 @@ from __future__ import annotations
 import argparse
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
+from typing import TypeVar
 
 import dlt
 from dlt.common.configuration.exceptions import ConfigFieldMissingException
@@ -24,6 +26,8 @@ from dlt_pipelines.backends import Warehouse
 from dlt_pipelines.exceptions import SourceError
 from dlt_pipelines.logs import command_line
 from dlt_pipelines.sources import SOURCES
+
+E = TypeVar("E", bound=BaseException)
 
 
 def load_sources(
@@ -37,8 +41,9 @@ def load_sources(
     ('chemlink.persons': 3). `credentials` ({source: URL}) overrides the
     configured ones (the demo uses it). The sources load side by side, each in
     its own pipeline and thread (the machine's cores work on both at once).
-    A `dry_run` extracts what a load would bring, reading the warehouse only,
-    and returns its rows per table without loading them."""
+    A `dry_run` tells whether a load would bring anything, reading the
+    warehouse only: it extracts until the first changed row and returns
+    that table's rows ({} when nothing would come), loading nothing."""
     if not dry_run:
         warehouse.prepare_load()
     with (
@@ -84,16 +89,22 @@ def _load_source(
         progress="tqdm" if progress else None,
     )
     try:
-        source = SOURCES[name](**({"credentials": credentials[name]} if credentials else {}))
-        if dry_run:  # dlt's state from the warehouse, then its steps up to the load
+        source = warehouse.prepare_source(
+            SOURCES[name](**({"credentials": credentials[name]} if credentials else {}))
+        )
+        if dry_run:  # dlt's state from the warehouse, then its extraction, to the first change
             pipeline.sync_destination()
-            pipeline.extract(warehouse.prepare_source(source))
-            pipeline.normalize()
-        else:
-            pipeline.run(warehouse.prepare_source(source))
-            warehouse.after_load(pipeline)
+            for resource in source.resources.values():
+                resource.add_map(partial(_stop_at_a_change, resource.name))
+            pipeline.extract(source)
+            return {}
+        pipeline.run(source)
+        warehouse.after_load(pipeline)
     except PipelineStepFailed as failure:
-        raise _root_cause(failure) from None
+        found = _cause(failure, ChangeFound)
+        if found is not None:
+            return {found.table: found.rows}
+        raise _cause(failure, SourceError) or failure from None
     except ConfigFieldMissingException:
         raise SourceError(
             f"no credentials for the {name} source: set "
@@ -104,14 +115,29 @@ def _load_source(
     return {table: rows for table, rows in counts.items() if not table.startswith("_dlt")}
 
 
-def _root_cause(failure: PipelineStepFailed) -> Exception:
-    """The SourceError behind a failed step, or the failure itself."""
+class ChangeFound(Exception):
+    """What stops a dry run: a table would receive rows."""
+
+    def __init__(self, table: str, rows: int) -> None:
+        super().__init__(f"{table}: {rows} rows")
+        self.table, self.rows = table, rows
+
+
+def _stop_at_a_change(table: str, rows):
+    """A dry run's map of a table's items: the first rows found end it."""
+    if len(rows):
+        raise ChangeFound(table, len(rows))
+    return rows
+
+
+def _cause(failure: PipelineStepFailed, kind: type[E]) -> E | None:
+    """The exception of that kind behind a failed step, if any."""
     error: BaseException | None = failure
     while error is not None:
-        if isinstance(error, SourceError):
+        if isinstance(error, kind):
             return error
         error = error.__cause__ or error.__context__
-    return failure
+    return None
 
 
 def main() -> None:

@@ -132,8 +132,10 @@ def test_a_removal_offset_by_an_insert_in_its_key_range_is_found(
         f" select (left(id::text, 2) || right(gen_random_uuid()::text, 34))::uuid, person_id,"
         f" type, status, 'new', metadata, created_at, now() from posts where id = '{post}';"
         f" delete from posts where id = '{post}';"
-        " insert into mentions (post_id, mentioned_person_id, mentioned_by_person_id, created_at)"
-        f" select post_id, mentioned_person_id, mentioned_by_person_id, now() from mentions"
+        " insert into mentions"
+        " (post_id, comment_id, mentioned_person_id, mentioned_by_person_id, created_at)"
+        " select post_id, comment_id, mentioned_person_id, mentioned_by_person_id, now()"
+        " from mentions"
         f" where id = {mention}; delete from mentions where id = {mention}",
     )
     loaded = load_sources(duckdb_warehouse, sources.by_source())
