@@ -120,7 +120,7 @@ test: lint-check browser postgres15 java $(SPARK_INSTALLED) $(DAGSTER_INSTALLED)
 test-fast: $(INSTALLED) ## the fast tier only: pure logic, no database (seconds)
 	$(BIN)/pytest tests/unit
 
-bench: $(INSTALLED) ## the benchmark (50 minutes at SCALE=1250, docs/performance.md): make bench SCALE=1250
+bench: $(INSTALLED) ## the benchmark (docs/performance.md): make bench SCALE=1250; the scheduled runs alone: BENCH_ARGS="--scheduled-only --repeat 1"
 	@test -n "$(SCALE)" || (echo "usage: make bench SCALE=2500  (posts has 2000 rows per unit of scale)" >&2; exit 2)
 	$(BIN)/python -m scripts.bench.benchmark --scale $(SCALE) $(BENCH_ARGS)
 

@@ -529,8 +529,10 @@ def _table(columns: dict) -> pa.Table:
             arrays[name] = pa.array(
                 values, type=pa.timestamp("us", tz="UTC"), mask=np.isnat(values)
             )
+        elif isinstance(values, np.ndarray):  # text with NULLs is text in every chunk
+            arrays[name] = pa.array(values, type=pa.string() if values.dtype == object else None)
         else:
-            arrays[name] = pa.array(values) if isinstance(values, np.ndarray) else values
+            arrays[name] = values
     return pa.table(arrays)
 
 
