@@ -6,6 +6,7 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Iterable
 from datetime import date
 from pathlib import Path
 
@@ -147,8 +148,9 @@ def rows(warehouse: Warehouse, sql: str) -> list[tuple]:
 
 
 def mart(warehouse: Warehouse, model: str) -> list[tuple]:
-    """Every row of a mart view, in the view's own order (load times left out:
-    they differ between warehouses by nature)."""
+    """Every row of a mart view, sorted (a view over a table promises no
+    order, as a BI tool's query gets it), load times left out: they differ
+    between warehouses by nature."""
     with warehouse.cursor(read_only=True) as cursor:
         return _mart_rows(cursor, model)
 
@@ -163,7 +165,12 @@ def marts(warehouse: Warehouse) -> dict[str, list[tuple]]:
 def _mart_rows(cursor, model: str) -> list[tuple]:
     cursor.execute(f"select * from marts.{model}")
     keep = [i for i, column in enumerate(cursor.description) if column[0] != "newest_load_at"]
-    return [tuple(row[i] for i in keep) for row in cursor.fetchall()]
+    return in_order(tuple(row[i] for i in keep) for row in cursor.fetchall())
+
+
+def in_order(rows: Iterable[tuple]) -> list[tuple]:
+    """Rows sorted by every column in turn, NULL last (the period first, in a mart)."""
+    return sorted(rows, key=lambda row: [(value is None, value) for value in row])
 
 
 RUN = [sys.executable, "-m", "dlt_pipelines.run", "--as-of", AS_OF.isoformat()]

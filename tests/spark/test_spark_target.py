@@ -130,7 +130,8 @@ def test_every_mart_equals_duckdb_after_a_load_and_after_changes(
     live = replace(spark, schema_suffix=f"__{spark.published_slot()}")
     found = {engine: run_dbt(OWN_DATA_TESTS, engine, AS_OF) for engine in (live, published)}
     assert sorted(found[live].problems) == sorted(found[published].problems)
-    assert len(found[live].problems) == 7  # the ghosts' orphans: every check ran
+    # the template's ghosts, in 6 of the 7 checked columns: every check ran
+    assert len(found[live].problems) == 6
 
     for number, name in enumerate(sorted(CHANGES)):
         change(sources, name, number / len(CHANGES))
