@@ -148,28 +148,30 @@ def rows(warehouse: Warehouse, sql: str) -> list[tuple]:
 
 
 def mart(warehouse: Warehouse, model: str) -> list[tuple]:
-    """Every row of a mart view, sorted (a view over a table promises no
-    order, as a BI tool's query gets it), load times left out: they differ
-    between warehouses by nature."""
+    """Every row of a mart view as the engine returns it (DuckDB: in the
+    model's order), load times left out: they differ between warehouses by
+    nature."""
     with warehouse.cursor(read_only=True) as cursor:
         return _mart_rows(cursor, model)
 
 
 def marts(warehouse: Warehouse) -> dict[str, list[tuple]]:
-    """Every mart's rows, as `mart` reads them, through one connection (on
-    Spark, each connection is a session of the Thrift server)."""
+    """Every mart's rows, as `mart` reads them but sorted (a view over a
+    table promises no order: PostgreSQL's may differ from DuckDB's), through
+    one connection (on Spark, each connection is a session of the Thrift
+    server)."""
     with warehouse.cursor(read_only=True) as cursor:
-        return {model: _mart_rows(cursor, model) for model in MART_MODELS}
+        return {model: in_order(_mart_rows(cursor, model)) for model in MART_MODELS}
 
 
 def _mart_rows(cursor, model: str) -> list[tuple]:
     cursor.execute(f"select * from marts.{model}")
     keep = [i for i, column in enumerate(cursor.description) if column[0] != "newest_load_at"]
-    return in_order(tuple(row[i] for i in keep) for row in cursor.fetchall())
+    return [tuple(row[i] for i in keep) for row in cursor.fetchall()]
 
 
 def in_order(rows: Iterable[tuple]) -> list[tuple]:
-    """Rows sorted by every column in turn, NULL last (the period first, in a mart)."""
+    """Rows sorted by every column in turn, NULL last: how rows of two engines compare."""
     return sorted(rows, key=lambda row: [(value is None, value) for value in row])
 
 

@@ -27,8 +27,8 @@ def test_each_postgres_is_the_version_it_claims(random_warehouses, target):
 @pytest.mark.parametrize("target", POSTGRES_WAREHOUSES)
 @pytest.mark.parametrize("model", MART_MODELS)
 def test_duckdb_and_postgres_marts_are_identical(random_warehouses, target, model):
-    duckdb_rows = mart(random_warehouses["duckdb"][0], model)
-    assert duckdb_rows == mart(random_warehouses[target][0], model)
+    duckdb_rows = in_order(mart(random_warehouses["duckdb"][0], model))
+    assert duckdb_rows == in_order(mart(random_warehouses[target][0], model))
     assert any(any(value for value in row[1:]) for row in duckdb_rows), "a mart of zeros"
 
 
@@ -36,7 +36,7 @@ def test_duckdb_and_postgres_marts_are_identical(random_warehouses, target, mode
 @pytest.mark.parametrize("model", list(METRIC_SOURCES))
 def test_marts_equal_a_direct_reading_of_the_sources(random_warehouses, target, model):
     warehouse, sources = random_warehouses[target]
-    assert mart(warehouse, model) == in_order(live_metric(model, sources, AS_OF))
+    assert in_order(mart(warehouse, model)) == in_order(live_metric(model, sources, AS_OF))
 
 
 # How BI tools find definitions: Metabase and Superset read the database's
