@@ -42,8 +42,9 @@ def load_sources(
     configured ones (the demo uses it). The sources load side by side, each in
     its own pipeline and thread (the machine's cores work on both at once).
     A `dry_run` tells whether a load would bring anything, reading the
-    warehouse only: it extracts until the first changed row and returns
-    that table's rows ({} when nothing would come), loading nothing."""
+    warehouse only: it extracts each changed row's key and change times
+    until the first new version and returns that table's rows ({} when
+    nothing would come), loading nothing."""
     if not dry_run:
         warehouse.prepare_load()
     with (
@@ -89,9 +90,8 @@ def _load_source(
         progress="tqdm" if progress else None,
     )
     try:
-        source = warehouse.prepare_source(
-            SOURCES[name](**({"credentials": credentials[name]} if credentials else {}))
-        )
+        given = {"credentials": credentials[name]} if credentials else {}
+        source = warehouse.prepare_source(SOURCES[name](**given, versions_only=dry_run))
         if dry_run:  # dlt's state from the warehouse, then its extraction, to the first change
             pipeline.sync_destination()
             for resource in source.resources.values():

@@ -25,8 +25,15 @@ def chemlink(
     credentials: str = dlt.secrets.value,
     lag_seconds: int = dlt.config.value,
     reconcile_every_hours: dict[str, float] | None = None,
+    versions_only: bool = False,
 ) -> list[DltResource]:
     """Every ChemLink table of the spec, incrementally."""
     return source_resources(
-        "ChemLink", "chemlink", credentials, TABLES, lag_seconds, reconcile_every_hours
+        "ChemLink",
+        "chemlink",
+        credentials,
+        TABLES,
+        lag_seconds,
+        reconcile_every_hours,
+        versions_only,
     )

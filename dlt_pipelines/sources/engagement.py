@@ -24,8 +24,15 @@ def engagement(
     credentials: str = dlt.secrets.value,
     lag_seconds: int = dlt.config.value,
     reconcile_every_hours: dict[str, float] | None = None,
+    versions_only: bool = False,
 ) -> list[DltResource]:
     """Every Engagement table of the spec, incrementally."""
     return source_resources(
-        "Engagement", "engagement", credentials, TABLES, lag_seconds, reconcile_every_hours
+        "Engagement",
+        "engagement",
+        credentials,
+        TABLES,
+        lag_seconds,
+        reconcile_every_hours,
+        versions_only,
     )

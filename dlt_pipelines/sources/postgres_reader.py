@@ -45,9 +45,13 @@ def source_resources(
     tables: tuple[SourceTable, ...],
     lag_seconds: int,
     reconcile_every_hours: dict[str, float] | None,
+    versions_only: bool = False,
 ) -> list[DltResource]:
     """One dlt resource per table, after checking the tables against the catalog,
-    and one that compares their keys with the source (key_findings.py)."""
+    and one that compares their keys with the source (key_findings.py).
+    With `versions_only` each changed row comes as its key and change times
+    alone: enough to tell whether anything is new (a dry run), and narrow
+    when the change window re-reads many rows."""
     check_configured_tables(reconcile_every_hours or {}, tables, label)
     try:
         source = PostgresUrl.parse(credentials, f"SOURCES__{section.upper()}__CREDENTIALS")
@@ -61,7 +65,12 @@ def source_resources(
     extracted: dict[str, list[pa.Array]] = {}  # the keys of each table's changes read
     resources = [
         _table_resource(
-            connection, table, catalog[table.name], lag, table.name in unique, extracted
+            connection,
+            table,
+            _version_columns(table, catalog[table.name]) if versions_only else catalog[table.name],
+            lag,
+            table.name in unique,
+            extracted,
         )
         for table in tables
     ]
@@ -70,6 +79,11 @@ def source_resources(
         connection, tables, key_types, unique, reconcile_every_hours or {}, extracted
     )
     return [*resources, findings]
+
+
+def _version_columns(table: SourceTable, columns: dict[str, str]) -> dict[str, str]:
+    """The columns that make a row's version: its key and its change times."""
+    return {name: columns[name] for name in (table.primary_key, *table.cursor_columns)}
 
 
 def _connect(source: PostgresUrl, label: str, section: str) -> adbc.Connection:
