@@ -2,10 +2,10 @@
 source makes is among: inserts, updates, soft and hard deletes, a person
 leaving or removed, a report resolved, events moved to another day and
 month, old events arriving late, signups moved to another month, and a
-late commit. Each is SQL on
-one source, its rows chosen by the session's seeded random(), so that a
-seed repeats the same changes. Two more make and mend bad rows: a post
-from the future (a new warning), the ghosts coming back (warnings fixed)."""
+late commit. Each is SQL on one source, its rows chosen by the session's
+seeded random(), so that a seed repeats the same changes. Two more make
+and mend bad rows: a post from the future (a new warning), the ghosts
+coming back (warnings fixed)."""
 
 from __future__ import annotations
 

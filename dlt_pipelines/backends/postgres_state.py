@@ -71,10 +71,13 @@ LOCK_GRANTED = (
     " and database = (select oid from pg_database where datname = current_database())"
     " and classid = %s and objid = %s and objsubid = 2 and granted"
 )
-TABLES = (
+# made under the lock, the holder's first: a refused run waits for its row (HOLDER_WAIT)
+HOLDER_TABLES = (
     "create schema if not exists ops",
     "create table if not exists ops.run_lock (id integer primary key, token bigint not null,"
     " run_id varchar, host varchar, pid integer, since timestamp with time zone)",
+)
+STATE_TABLES = (
     "create table if not exists ops.run_history ("
     + ", ".join(f"{name} {kind}" for name, kind in JOURNAL_COLUMNS.items())
     + ")",
@@ -139,9 +142,8 @@ class PostgresStore(StateStore):
                 taken, session = cursor.fetchone()
                 if not taken:
                     raise busy(f"ops.run_lock of {self.warehouse.describe()}", self.holder())
-                # under the lock: no two runs race to make the tables; the
-                # holder row first, which a refused run waits for (HOLDER_WAIT)
-                for statement in TABLES[:2]:
+                # under the lock: no two runs race to make the tables
+                for statement in HOLDER_TABLES:
                     cursor.execute(statement)
                 cursor.execute(
                     "insert into ops.run_lock values (1, 1, %s, %s, %s, now())"
@@ -151,7 +153,7 @@ class PostgresStore(StateStore):
                     (run_id, socket.gethostname(), os.getpid()),
                 )
                 (token,) = cursor.fetchone()
-                for statement in TABLES[2:]:
+                for statement in STATE_TABLES:
                     cursor.execute(statement)
             yield SessionFence(self, token, session)
         finally:

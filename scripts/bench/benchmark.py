@@ -70,8 +70,7 @@ from scripts.bench.live_metrics import METRIC_SOURCES, live_metric
 from scripts.bench.scheduled_runs import RunsOfAKind, waited
 from scripts.bench.scheduled_runs import measure as measure_scheduled_runs
 from scripts.demo import postgres_server
-from scripts.demo.generate import generate
-from scripts.demo.random_profile import PROFILE_VERSION, random_tables
+from scripts.demo.random_profile import PROFILE_VERSION
 from scripts.demo.source_databases import SourceUrls, source_urls
 
 BENCH_DIR = REPO_ROOT / "data" / "bench"
@@ -451,6 +450,7 @@ def scheduled_figures(
 def generated(scale: int, server_url: str) -> tuple[SourceUrls, Figure]:
     """The random profile generated at `scale` as a user runs it
     (scripts.demo.generate, in its own process); its line, with its peak memory."""
+    print(f"generating the random profile at scale {scale} ...", flush=True)
     prefix = f"bench{scale}_"
     started = time.perf_counter()
     generation = subprocess.Popen(
@@ -465,6 +465,7 @@ def generated(scale: int, server_url: str) -> tuple[SourceUrls, Figure]:
     urls = source_urls(server_url, prefix)
     seconds, rows = time.perf_counter() - started, source_rows(urls)
     note = f"peak memory {peak:,.0f} MB, random profile version {PROFILE_VERSION}"
+    print(f"  {seconds:.0f} s, {note}", flush=True)
     return urls, Figure(GENERATE, scale, rows, seconds, seconds, note, peak_mb=peak)
 
 
@@ -474,9 +475,7 @@ def scheduled_only(
     """The scheduled runs at one scale, after generating its sources, on
     DuckDB and, given a cluster, on Spark; each line's ratio is its share of
     its engine's full run."""
-    print(f"generating the random profile at scale {scale} ...", flush=True)
     urls, generation = generated(scale, server_url)
-    print(f"  {generation.seconds:.0f} s, {generation.note}", flush=True)
     folder = BENCH_DIR / f"scale-{scale}"
     shutil.rmtree(folder, ignore_errors=True)
     kinds = measure_runs(DuckDBWarehouse(folder / "scheduled" / "warehouse.duckdb"), urls, repeat)
@@ -510,8 +509,7 @@ def run_benchmark(
     """Every figure at `scale`, and the scaling lines at a quarter and a half of it."""
     figures: list[Figure] = []
     for each in sorted({max(1, scale // 4), max(1, scale // 2), scale}):
-        print(f"generating the random profile at scale {each} ...", flush=True)
-        urls = generate(server_url, random_tables(each, 7), f"bench{each}_")
+        urls, _ = generated(each, server_url)
         complete = each == scale
         lake = spark if complete else None
         figures += measure_scale(each, urls, repeat, stock_repeat, complete, lake)
