@@ -118,7 +118,7 @@ def _load_build_publish(state: RunState, options: RunOptions, record: RunRecord)
         return
     with _timed(record, "dbt"):
         state.touch(slot.name)
-        built = _build(state, slot, options, record)
+        built = _build(state, slot, options, record, code)
     with _timed(record, "publish"):
         marker = BuildMarker(
             record.run_id,
@@ -226,13 +226,15 @@ def _timed(record: RunRecord, step: str) -> Iterator[None]:
         record.seconds[step] = round(time.perf_counter() - started, 3)
 
 
-def _build(state: RunState, slot: Slot, options: RunOptions, record: RunRecord) -> DbtOutcome:
+def _build(
+    state: RunState, slot: Slot, options: RunOptions, record: RunRecord, code: str
+) -> DbtOutcome:
     """dbt build of what changed, in the standby; fails unless its tests pass.
     Its data tests read the rows changed since the build was last built,
     and every row of the tests that did not pass then (builds.py). Tests of
     the models' code (dbt's unit tests, builds.CODE_INVARIANTS) are for
     `make test` and CI, not for the scheduled runs. A model the project no
-    longer has leaves the build."""
+    longer has leaves the build. `code` is the build's code digest."""
     state.save(record)  # the selection reads what this run loaded from the journal
     warehouse = state.warehouse
     previous = state.marker(slot.name)
@@ -273,6 +275,9 @@ def _build(state: RunState, slot: Slot, options: RunOptions, record: RunRecord) 
         # and the same connection but for the schemas' vars): dbt reuses it
         parse_from=state.target_dir(published) / PARSE_FILE if published else None,
         environment={
+            # the marts rebuilt by period rebuild whole under other code
+            # (macros/changed_periods.sql)
+            "DBT_CODE_DIGEST": code,
             "DBT_TESTS_CHANGED_SINCE": since,
             "DBT_TESTS_READ_EVERY_ROW": " ".join(failing),
         },

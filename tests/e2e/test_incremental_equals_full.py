@@ -20,7 +20,8 @@ first run is the one right after the warehouse's first (its standby
 seeded from it). Then a run with nothing changed builds nothing, and new
 as-of days, the second in another month (the first with one table
 changed), rebuild only what reads the date or that table (once the
-standby has caught up) and still equal a full rebuild."""
+standby has caught up), the marts rebuilt by period only the periods that
+changed, and still equal a full rebuild."""
 
 from __future__ import annotations
 
@@ -140,15 +141,23 @@ def test_incremental_runs_equal_a_full_rebuild(target, sources, request, tmp_pat
     assert run_ended(warehouse)[1] == ended[-1]  # as the build it found current
     # new as-of days: the first catches the standby up (it is one build
     # behind); the second, with one table changed, rebuilds what reads the
-    # date and what depends on that table, nothing else
-    for day in (date(2025, 11, 30), date(2025, 12, 1)):  # the second crosses a month
-        if day.month == 12:
+    # date and what depends on that table, nothing else; the third catches
+    # the other build up; the fourth, nothing new at the sources, rebuilds
+    # of the marts rebuilt by period the days that entered the window and
+    # those of the old and new as-of date (3 of 30), and the as-of month
+    runs = {}
+    for day in (date(2025, 11, 30), date(2025, 12, 1), date(2025, 12, 2), date(2025, 12, 3)):
+        if day == date(2025, 12, 1):  # it crosses a month
             change(sources, "soft-delete collections", generator.random())
         run = scheduled_run(warehouse, sources, "--as-of", day.isoformat(), **WITHOUT_DATA_TESTS)
         assert run.returncode == 0, run.stdout[-3000:]
-    assert "dbt build: what changed" in run.stdout
-    assert "int_activity_events_tracked" in run.stdout  # it reads the collections
-    assert "int_persons_unioned" not in run.stdout  # it reads neither them nor the date
+        runs[day] = run.stdout
+    one_table = runs[date(2025, 12, 1)]
+    assert "dbt build: what changed" in one_table
+    assert "int_activity_events_tracked" in one_table  # it reads the collections
+    assert "int_persons_unioned" not in one_table  # it reads neither them nor the date
+    assert "dau: rebuilt 3 of 30 periods" in run.stdout
+    assert "mau: rebuilt 1 of 12 periods" in run.stdout
     full, _ = full_rebuild_of(warehouse, tmp_path / "new_day", day, tests=False)
     assert differing(warehouse, full) == []
     late = "select count(*) from raw_engagement.comments where content = 'late'"

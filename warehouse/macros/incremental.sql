@@ -45,11 +45,16 @@
 
 {#- Post-hook of the tracked events: a person's standing in ChemLink (live,
     deleted, missing, unsynced) can change without any of their events
-    changing; this brings every event of such a person up to date. -#}
+    changing; this brings every event of such a person up to date, as
+    changed by the newest load (what a mart rebuilt by period reads). -#}
 {% macro update_person_status(events) -%}
     {%- if reads_changes_only() -%}
     update {{ events }} as events
-    set person_status = persons.person_status
+    set
+        person_status = persons.person_status,
+        change_load_id = (
+            select max(load_id) from {{ ref('int_source_loads_unioned') }}
+        )
     from {{ ref('int_persons_unioned') }} as persons
     where
         events.person_id = persons.person_id

@@ -7,28 +7,40 @@
 
     A build replaces the table's rows in place, keeping the view and its
     comments, as long as the mart's contract and descriptions are those the
-    table was made for (their fingerprint is the table's comment); otherwise,
-    and on --full-refresh, it makes the table and the view anew and stores
-    the descriptions as comments (persist_docs). -#}
+    table was made for (their fingerprint begins the table's comment);
+    otherwise, and on --full-refresh, it makes the table and the view anew
+    and stores the descriptions as comments (persist_docs). A mart rebuilt
+    by period replaces the rows of the periods that changed alone, where it
+    can (macros/changed_periods.sql). -#}
 {% materialization precomputed_view, default %}
 
     {%- set target_view = this.incorporate(type='view') -%}
-    {%- set storage = api.Relation.create(
-        database=this.database,
-        schema=generate_schema_name('mart_tables', model),
-        identifier=this.identifier,
-        type='table',
-    ) -%}
+    {%- set storage = mart_storage() -%}
     {%- set fingerprint = mart_fingerprint(model) -%}
     {%- set in_place = not should_full_refresh()
         and load_cached_relation(target_view) is not none
         and load_cached_relation(storage) is not none
-        and table_comment(storage) == fingerprint -%}
+        and table_comment(storage).split('; ')[0] == fingerprint -%}
+    {%- set changed = changed_periods() if in_place else none -%}
 
     {{ run_hooks(pre_hooks, inside_transaction=False) }}
     {{ run_hooks(pre_hooks, inside_transaction=True) }}
 
-    {% if in_place %}
+    {% if changed %}
+        {{ get_assert_columns_equivalent(sql) }}
+        {{ log(this.identifier ~ ': rebuilt ' ~ changed.periods | length ~ ' of '
+            ~ report_length(model.config.rebuilds_by.grain) ~ ' periods', info=True) }}
+        {% call statement('main') -%}
+            delete from {{ storage }}
+            where
+                {{ changed.column }} not between {{ date_literal(changed.first) }}
+                and {{ date_literal(changed.last) }}
+                or {{ in_periods(changed.column, changed.periods) }}
+        {%- endcall %}
+        {% call statement('insert_rows') -%}
+            insert into {{ storage }} {{ get_select_subquery(sql) }}
+        {%- endcall %}
+    {% elif in_place %}
         {{ get_assert_columns_equivalent(sql) }}
         {#- truncate, not delete: the table fills again in the model's order,
             as a table made anew does -#}
@@ -49,8 +61,10 @@
             create view {{ target_view }} as select * from {{ storage }}
         {%- endcall %}
         {% do persist_docs(target_view, model) %}
+    {% endif %}
+    {% if not in_place or rebuilds_by_period() %}
         {% call statement('fingerprint') -%}
-            comment on table {{ storage }} is '{{ fingerprint }}'
+            comment on table {{ storage }} is '{{ built_from_comment(fingerprint) }}'
         {%- endcall %}
     {% endif %}
 
@@ -61,6 +75,16 @@
     {{ return({'relations': [target_view, storage]}) }}
 
 {% endmaterialization %}
+
+{#- The table a mart's view reads, in schema mart_tables. -#}
+{% macro mart_storage() -%}
+    {{ return(api.Relation.create(
+        database=this.database,
+        schema=generate_schema_name('mart_tables', model),
+        identifier=this.identifier,
+        type='table',
+    )) }}
+{%- endmacro %}
 
 {#- What the table and its view were made for: the contract (columns and
     types) and the descriptions stored as comments. -#}

@@ -12,12 +12,19 @@
 -- counting stays, not live, so that models downstream see the change. A
 -- person whose standing changed gets it on all their events (post-hook).
 -- int_activity_events_unioned is the live events, what the marts read.
+--
+-- A replaced event keeps the day it was on before (previous_activity_date)
+-- and the newest change_load_id the table held before this build
+-- (previous_change_load_id): the marts rebuilt by period rebuild the days
+-- an event left as well as those it entered (int_activity_days_changed).
+
+-- depends_on: {{ ref('int_source_loads_unioned') }}
 
 {{ config(
     materialized='incremental',
     unique_key='event_id',
     incremental_strategy=changes_strategy(),
-    on_schema_change='fail',
+    on_schema_change='append_new_columns',
     post_hook="{{ update_person_status(this) }}",
 ) }}
 
@@ -236,7 +243,7 @@ unioned as (
     select * from engagement_events
 ),
 
-final as (
+events as (
     select
         {{ dbt.concat(["activity_type", "':'", "source_row_id"]) }} as event_id,
         activity_source,
@@ -253,6 +260,36 @@ final as (
         is_live,
         change_load_id
     from unioned
+),
+
+-- the rows these replace (none in a full build)
+previous_events as (
+    select
+        event_id,
+        activity_date,
+        change_load_id
+    {% if reads_changes_only() -%}
+        from {{ this }}
+    {%- else -%}
+        from events
+        where false
+    {%- endif %}
+),
+
+previous_build as (
+    select max(change_load_id) as previous_change_load_id
+    from previous_events
+),
+
+final as (
+    select
+        events.*,
+        previous_events.activity_date as previous_activity_date,
+        previous_build.previous_change_load_id
+    from events
+    cross join previous_build
+    left join previous_events
+        on events.event_id = previous_events.event_id
 )
 
 select * from final

@@ -1,6 +1,11 @@
 -- Real people (live ChemLink persons; ghosts and unsynced uuids excluded)
 -- active per UTC day in either product, for the 30 days ending with as-of.
 
+-- each row one day, from that day's events alone: a build rebuilds
+-- the days that changed (macros/changed_periods.sql)
+-- depends_on: {{ ref('int_activity_days_changed') }}
+{{ config(rebuilds_by={'column': 'activity_date', 'grain': 'day'}) }}
+
 with
 
 -- the report window's events, the only ones it counts

@@ -2,6 +2,11 @@
 -- active per UTC month in either product, for the 12 months ending with the
 -- as-of month.
 
+-- each row one month, from that month's events alone: a build rebuilds
+-- the months that changed (macros/changed_periods.sql)
+-- depends_on: {{ ref('int_activity_days_changed') }}
+{{ config(rebuilds_by={'column': 'activity_month', 'grain': 'month'}) }}
+
 with
 
 -- the report window's events, the only ones it counts

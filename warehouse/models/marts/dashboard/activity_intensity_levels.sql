@@ -1,3 +1,8 @@
+-- each row one month, from that month's events alone: a build rebuilds
+-- the months that changed (macros/changed_periods.sql)
+-- depends_on: {{ ref('int_activity_days_changed') }}
+{{ config(rebuilds_by={'column': 'activity_month', 'grain': 'month'}) }}
+
 with
 
 -- the report window's events, the only ones it counts

@@ -1,7 +1,14 @@
+-- each row one month, from that month's events alone: a build rebuilds
+-- the months that changed (macros/changed_periods.sql)
+-- depends_on: {{ ref('int_activity_days_changed') }}
+{{ config(rebuilds_by={'column': 'created_month', 'grain': 'month'}) }}
+
 with
 
+-- the report window's events, the only ones it counts
 events as (
     select * from {{ ref('int_activity_events_unioned') }}
+    where {{ in_report_months('activity_month') }}
 ),
 
 report_months as (

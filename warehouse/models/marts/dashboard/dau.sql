@@ -1,3 +1,8 @@
+-- each row one day, from that day's events alone: a build rebuilds
+-- the days that changed (macros/changed_periods.sql)
+-- depends_on: {{ ref('int_activity_days_changed') }}
+{{ config(rebuilds_by={'column': 'activity_date', 'grain': 'day'}) }}
+
 with
 
 -- the report window's events, the only ones it counts

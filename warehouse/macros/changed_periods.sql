@@ -1,0 +1,179 @@
+{#- Marts rebuilt by period. A mart whose every row is one period of the
+    report window (a day or a month), counted from that period's events
+    alone, says so in its config:
+
+        rebuilds_by={'column': 'activity_date', 'grain': 'day'}
+
+    and reads `ref('int_activity_days_changed')` (a `-- depends_on:` line).
+    A build of such a mart then rebuilds only the periods that changed since
+    its table was last built: the days whose events a load changed (the day
+    an event is on and the day it was on before), the periods a new as-of
+    date brings into the window, the periods of the old and the new as-of
+    date; it deletes those and the periods that left the window, and inserts
+    them computed anew (macros/precomputed_view.sql), in one transaction.
+
+    It rebuilds the whole mart instead where a part could be wrong or would
+    not be cheaper: on --full-refresh; without the code digest of the run
+    (DBT_CODE_DIGEST, which the scheduled run passes) or with another than
+    the table was built with; when the table missed a build of the tracked
+    events (their before-images are then of a state it never saw); on Spark
+    (a lake's parquet tables cannot delete rows); and when more than half
+    the window changed (docs/performance.md). What the table was built from
+    is its comment, after the fingerprint of its contract:
+    `as of <date> through <change_load_id> code <digest>`. -#}
+
+{#- The periods to rebuild: {'column', 'first', 'last', 'periods'} (Python
+    dates), or none to rebuild the whole mart. -#}
+{% macro changed_periods() -%}
+    {%- set by = config.get('rebuilds_by') -%}
+    {%- if not rebuilds_by_period() or should_full_refresh() -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- set storage = mart_storage() -%}
+    {%- if load_cached_relation(storage) is none -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- set built = built_from(table_comment(storage)) -%}
+    {%- if built is none or built.code != run_code_digest() -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- set window = report_window(by.grain) -%}
+    {%- set changed = changed_days_since(built.through) -%}
+    {%- if changed is none -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- set dirty = [] -%}
+    {%- set old_window = report_window(by.grain, built.as_of) -%}
+    {%- set moved = [] if built.as_of == as_of_day() else [built.as_of, as_of_day()] -%}
+    {%- for day in changed + moved -%}
+        {%- do dirty.append(period_of_day(day, by.grain)) -%}
+    {%- endfor -%}
+    {%- for period in window if period not in old_window -%}
+        {%- do dirty.append(period) -%}
+    {%- endfor -%}
+    {%- set periods = window | select('in', dirty) | list -%}
+    {#- past half the window, a part costs about what the whole does -#}
+    {%- if periods | length * 2 > window | length -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {{ return({
+        'column': by.column, 'first': window[0], 'last': window[-1], 'periods': periods
+    }) }}
+{%- endmacro %}
+
+{#- Whether a build may rebuild the model by period: it says how, the
+    scheduled run passed its code digest, and the engine's tables can delete
+    rows (Spark's cannot: see above). -#}
+{% macro rebuilds_by_period() -%}
+    {{ return(config.get('rebuilds_by') is not none and run_code_digest() != ''
+        and adapter.dispatch('deletes_rows')()) }}
+{%- endmacro %}
+
+{% macro default__deletes_rows() -%}
+    {{ return(true) }}
+{%- endmacro %}
+
+{% macro spark__deletes_rows() -%}
+    {{ return(false) }}
+{%- endmacro %}
+
+{#- The code digest of the scheduled run (builds.code_digest()), '' when
+    another command runs dbt. -#}
+{% macro run_code_digest() -%}
+    {{ return(env_var('DBT_CODE_DIGEST', '') if execute else '') }}
+{%- endmacro %}
+
+{#- The periods of the report window ending with `as_of` (default: the
+    as-of date), oldest first, as Python dates (a month as its first day). -#}
+{% macro report_window(grain, as_of=none) -%}
+    {%- set as_of = as_of or as_of_day() -%}
+    {%- set periods = [] -%}
+    {%- if grain == 'day' -%}
+        {%- for back in range(report_length('day') - 1, -1, -1) -%}
+            {%- do periods.append(as_of - modules.datetime.timedelta(days=back)) -%}
+        {%- endfor -%}
+    {%- else -%}
+        {%- for back in range(report_length('month') - 1, -1, -1) -%}
+            {%- set month = as_of.year * 12 + as_of.month - 1 - back -%}
+            {%- do periods.append(modules.datetime.date(month // 12, month % 12 + 1, 1)) -%}
+        {%- endfor -%}
+    {%- endif -%}
+    {{ return(periods) }}
+{%- endmacro %}
+
+{% macro period_of_day(day, grain) -%}
+    {{ return(day if grain == 'day' else day.replace(day=1)) }}
+{%- endmacro %}
+
+{#- What a mart's table was built from, read from its comment (none if the
+    comment says nothing of it). -#}
+{% macro built_from(comment) -%}
+    {%- set found = modules.re.search(
+        '; as of ([0-9-]{10}) through (\\S*) code (\\S+)$', comment
+    ) -%}
+    {%- if not found -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {{ return({
+        'as_of': modules.datetime.date.fromisoformat(found.group(1)),
+        'through': found.group(2),
+        'code': found.group(3),
+    }) }}
+{%- endmacro %}
+
+{#- The comment that says what a mart's table was built from. -#}
+{% macro built_from_comment(fingerprint) -%}
+    {%- if not rebuilds_by_period() -%}
+        {{ return(fingerprint) }}
+    {%- endif -%}
+    {%- call statement('changed_through', fetch_result=True) -%}
+        select coalesce(max(change_load_id), '')
+        from {{ ref('int_activity_days_changed') }}
+    {%- endcall -%}
+    {%- set through = load_result('changed_through').table.rows[0][0] -%}
+    {{ return(fingerprint ~ '; as of ' ~ as_of_day().isoformat()
+        ~ ' through ' ~ through ~ ' code ' ~ run_code_digest()) }}
+{%- endmacro %}
+
+{#- The days whose events changed after load `through`, or none when the
+    tracked events had a build since that the table missed (a build whose
+    before-images are of a state newer than the table's). -#}
+{% macro changed_days_since(through) -%}
+    {%- call statement('changed_days', fetch_result=True) -%}
+        select
+            changed_day,
+            changed_after is null or changed_after <= '{{ through }}' as in_step
+        from {{ ref('int_activity_days_changed') }}
+        where change_load_id > '{{ through }}' or changed_after > '{{ through }}'
+    {%- endcall -%}
+    {%- set days = [] -%}
+    {%- for changed_day, in_step in load_result('changed_days').table.rows -%}
+        {%- if not in_step -%}
+            {{ return(none) }}
+        {%- endif -%}
+        {%- do days.append(changed_day) -%}
+    {%- endfor -%}
+    {{ return(days) }}
+{%- endmacro %}
+
+{#- A filter on the periods a build rebuilds ('' when it rebuilds them all):
+    appended to the report window's filters (macros/calendar.sql). -#}
+{% macro only_changed_periods(column, prefix='and') -%}
+    {%- set plan = changed_periods() -%}
+    {%- if plan -%}
+        {{ prefix }} {{ in_periods(column, plan.periods) }}
+    {%- endif -%}
+{%- endmacro %}
+
+{#- Whether `column` is one of `periods` (Python dates; none: false). -#}
+{% macro in_periods(column, periods) -%}
+    {%- if periods -%}
+        {{ column }} in (
+            {%- for period in periods -%}
+                {{ date_literal(period) }}{{ ', ' if not loop.last }}
+            {%- endfor -%}
+        )
+    {%- else -%}
+        1 = 0
+    {%- endif -%}
+{%- endmacro %}
