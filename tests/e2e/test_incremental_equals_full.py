@@ -162,3 +162,20 @@ def test_incremental_runs_equal_a_full_rebuild(target, sources, request, tmp_pat
     assert differing(warehouse, full) == []
     late = "select count(*) from raw_engagement.comments where content = 'late'"
     assert rows(warehouse, late) == [(1,)]
+
+
+def test_a_build_by_another_command_forgets_what_a_mart_was_built_from(published):
+    """A mart rebuilt by period keeps what its table was built from in the
+    table's comment; a dbt build by another command than the scheduled run
+    (no code digest), here for another as-of date, clears it: the next
+    scheduled run rebuilds that mart whole, not the periods it would
+    think changed."""
+    comment = (
+        "select comment from duckdb_tables()"
+        " where schema_name = 'mart_tables' and table_name = 'dau'"
+    )
+    [(built_by_the_run,)] = rows(published, comment)
+    assert f"; as of {AS_OF.isoformat()} through " in built_by_the_run
+    built = run_dbt(["run", "--select", "dau"], published, date(2025, 11, 20))
+    assert not built.failed, built.cause()
+    assert rows(published, comment) == [(built_by_the_run.split("; ")[0],)]

@@ -61,12 +61,18 @@
     }) }}
 {%- endmacro %}
 
-{#- Whether a build may rebuild the model by period: it says how, the
-    scheduled run passed its code digest, and the engine's tables can delete
-    rows (Spark's cannot: see above). -#}
+{#- Whether a build may rebuild the model by period: its table keeps what
+    it was built from, and the scheduled run passed its code digest. -#}
 {% macro rebuilds_by_period() -%}
-    {{ return(config.get('rebuilds_by') is not none and run_code_digest() != ''
-        and adapter.dispatch('deletes_rows')()) }}
+    {{ return(keeps_built_from() and run_code_digest() != '') }}
+{%- endmacro %}
+
+{#- Whether the model's table keeps what it was built from in its comment:
+    the model says how it is rebuilt by period, and the engine's tables can
+    delete rows (Spark's cannot: see above). Every build of it writes the
+    comment, so a build by another command (no digest) clears it. -#}
+{% macro keeps_built_from() -%}
+    {{ return(config.get('rebuilds_by') is not none and adapter.dispatch('deletes_rows')()) }}
 {%- endmacro %}
 
 {% macro default__deletes_rows() -%}

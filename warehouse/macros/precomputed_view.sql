@@ -62,7 +62,7 @@
         {%- endcall %}
         {% do persist_docs(target_view, model) %}
     {% endif %}
-    {% if not in_place or rebuilds_by_period() %}
+    {% if not in_place or keeps_built_from() %}
         {% call statement('fingerprint') -%}
             comment on table {{ storage }} is '{{ built_from_comment(fingerprint) }}'
         {%- endcall %}

@@ -38,26 +38,6 @@ live_persons as (
     where is_live and signed_up_at < {{ as_of_end() }}
 ),
 
-signups_by_month as (
-    select
-        account_type,
-        signup_month,
-        count(*) as signups
-    from live_persons
-    group by account_type, signup_month
-),
-
-total_users as (
-    select
-        report_months.activity_month,
-        signups_by_month.account_type,
-        sum(signups_by_month.signups) as total_users
-    from report_months
-    inner join signups_by_month
-        on report_months.activity_month >= signups_by_month.signup_month
-    group by report_months.activity_month, signups_by_month.account_type
-),
-
 -- live persons signed up by then who made a core ChemLink action in the
 -- month (view_access, query_vote or collection; profile updates do not count)
 active_users as (
@@ -80,7 +60,29 @@ active_users as (
             persons_with_core_actions.person_id = live_persons.person_id
             and persons_with_core_actions.activity_month
             >= live_persons.signup_month
-    group by persons_with_core_actions.activity_month, live_persons.account_type
+    group by
+        persons_with_core_actions.activity_month,
+        live_persons.account_type
+),
+
+signups_by_month as (
+    select
+        account_type,
+        signup_month,
+        count(*) as signups
+    from live_persons
+    group by account_type, signup_month
+),
+
+total_users as (
+    select
+        report_months.activity_month,
+        signups_by_month.account_type,
+        sum(signups_by_month.signups) as total_users
+    from report_months
+    inner join signups_by_month
+        on report_months.activity_month >= signups_by_month.signup_month
+    group by report_months.activity_month, signups_by_month.account_type
 ),
 
 final as (
