@@ -30,6 +30,8 @@ from scripts.demo.source_databases import SourceUrls
 # the runs with nothing changed before the changed ones: a history this long
 # must not slow a run down
 EARLIER_RUNS = 50
+# the first change's run, which makes the standby: new rows, as the next line
+FIRST_CHANGE = "the first change (the standby made)"
 Change = Callable[[SourceUrls, int], int]
 
 
@@ -132,12 +134,14 @@ def measure(
     add_new_rows: Change,
 ) -> dict[str, RunsOfAKind]:
     """Every scheduled-run line on a fresh warehouse: full; the run right
-    after it; EARLIER_RUNS with nothing changed; `repeat` times each of new
-    rows only, a new as-of day and 1 % changed, each followed by the run
-    that finds the other build caught up ("after a change"). The two builds
-    take turns, and a build takes every change since it was last built: the
-    small changes come first, so that none of their builds takes the 1 %
-    of an earlier run."""
+    after it; EARLIER_RUNS with nothing changed; the first change, which
+    makes the standby (a copy of the published build, once in a
+    warehouse's life); `repeat` times each of new rows only, a new as-of
+    day and 1 % changed; each change followed by the run that finds the
+    other build caught up ("after a change"). The two builds take turns,
+    and a build takes every change since it was last built: the small
+    changes come first, so that none of their builds takes the 1 % of an
+    earlier run."""
     runs: dict[str, list[ScheduledRun]] = {}
 
     def timed(kind: str, day: date) -> None:
@@ -149,6 +153,9 @@ def measure(
     timed("the run right after the first", as_of)
     for _ in range(EARLIER_RUNS):
         timed("nothing changed", as_of)
+    add_new_rows(urls, 999)
+    timed(FIRST_CHANGE, as_of)
+    timed("after a change", as_of)
     for round_number in range(repeat):
         add_new_rows(urls, 1000 + round_number)
         timed("new rows only", as_of)
