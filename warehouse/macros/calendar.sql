@@ -30,64 +30,68 @@
 {%- endmacro %}
 
 {#- The report window: the 30 days ending with as-of, or the 12 months
-    ending with month(as-of). Its length and first day (a Python date) are
-    computed here alone; the window's rows and the filter below read them. -#}
+    ending with month(as-of). Its periods (Python dates) are computed here
+    alone; the window's rows and the filter below read them. -#}
 {% macro report_length(grain) -%}
     {{ return({'day': 30, 'month': 12}[grain]) }}
 {%- endmacro %}
 
-{% macro report_first_day() -%}
-    {{ return(as_of_day() - modules.datetime.timedelta(days=report_length('day') - 1)) }}
+{#- The periods of the report window ending with `as_of` (default: the
+    as-of date), oldest first, as Python dates (a month as its first day). -#}
+{% macro report_window(grain, as_of=none) -%}
+    {%- set as_of = as_of or as_of_day() -%}
+    {%- set periods = [] -%}
+    {%- for back in range(report_length(grain) - 1, -1, -1) -%}
+        {%- if grain == 'day' -%}
+            {%- do periods.append(as_of - modules.datetime.timedelta(days=back)) -%}
+        {%- else -%}
+            {%- set month = as_of.year * 12 + as_of.month - 1 - back -%}
+            {%- do periods.append(modules.datetime.date(month // 12, month % 12 + 1, 1)) -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {{ return(periods) }}
 {%- endmacro %}
 
-{% macro report_first_month() -%}
-    {%- set as_of = as_of_day() -%}
-    {%- set first = as_of.year * 12 + as_of.month - report_length('month') -%}
-    {{ return(modules.datetime.date(first // 12, first % 12 + 1, 1)) }}
+{#- One row per period of the report window (of the periods a build
+    rebuilds, macros/changed_periods.sql), a month as its first day;
+    metrics left-join their counts onto it, so the window is zero-filled. -#}
+{% macro report_periods(column, grain) -%}
+    select * from (
+        select
+            cast(
+                {{ dbt.dateadd(
+                    grain, 'generated_number - 1', date_literal(report_window(grain)[0])
+                ) }} as date
+            ) as {{ column }}
+        from ({{ dbt.generate_series(report_length(grain)) }}) as period_numbers
+    ) as window_periods
+    {{ only_changed_periods(column, 'where') }}
 {%- endmacro %}
 
-{#- One row per day of the report window (of the days a build rebuilds,
-    macros/changed_periods.sql). -#}
 {% macro report_days(column) -%}
-    select * from (
-        select
-            cast(
-                {{ dbt.dateadd(
-                    'day', 'generated_number - 1', date_literal(report_first_day())
-                ) }} as date
-            ) as {{ column }}
-        from ({{ dbt.generate_series(report_length('day')) }}) as day_numbers
-    ) as window_days
-    {{ only_changed_periods(column, 'where') }}
+    {{ report_periods(column, 'day') }}
 {%- endmacro %}
 
-{#- One row per month of the report window, each as its first day (of the
-    months a build rebuilds). -#}
 {% macro report_months(column) -%}
-    select * from (
-        select
-            cast(
-                {{ dbt.dateadd(
-                    'month', 'generated_number - 1', date_literal(report_first_month())
-                ) }} as date
-            ) as {{ column }}
-        from ({{ dbt.generate_series(report_length('month')) }}) as month_numbers
-    ) as window_months
-    {{ only_changed_periods(column, 'where') }}
+    {{ report_periods(column, 'month') }}
 {%- endmacro %}
 
 {#- Whether a day (or a month's first day) is in the report window (and
     among the periods a build rebuilds): a filter on the marts' events, so
     that an engine reads the window's rows only (the bounds are constants:
     DuckDB skips the row groups outside them), whatever the history holds. -#}
-{% macro in_report_days(column) -%}
-    {{ column }} between {{ date_literal(report_first_day()) }} and {{ as_of_date() }}
+{% macro in_report_window(column, grain) -%}
+    {%- set window = report_window(grain) -%}
+    {{ column }} between {{ date_literal(window[0]) }} and {{ date_literal(window[-1]) }}
     {{ only_changed_periods(column) }}
 {%- endmacro %}
 
+{% macro in_report_days(column) -%}
+    {{ in_report_window(column, 'day') }}
+{%- endmacro %}
+
 {% macro in_report_months(column) -%}
-    {{ column }} between {{ date_literal(report_first_month()) }} and {{ as_of_month() }}
-    {{ only_changed_periods(column) }}
+    {{ in_report_window(column, 'month') }}
 {%- endmacro %}
 
 {#- The instant of a Unix time (seconds, with a fraction) held as text, as

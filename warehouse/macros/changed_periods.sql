@@ -89,24 +89,6 @@
     {{ return(env_var('DBT_CODE_DIGEST', '') if execute else '') }}
 {%- endmacro %}
 
-{#- The periods of the report window ending with `as_of` (default: the
-    as-of date), oldest first, as Python dates (a month as its first day). -#}
-{% macro report_window(grain, as_of=none) -%}
-    {%- set as_of = as_of or as_of_day() -%}
-    {%- set periods = [] -%}
-    {%- if grain == 'day' -%}
-        {%- for back in range(report_length('day') - 1, -1, -1) -%}
-            {%- do periods.append(as_of - modules.datetime.timedelta(days=back)) -%}
-        {%- endfor -%}
-    {%- else -%}
-        {%- for back in range(report_length('month') - 1, -1, -1) -%}
-            {%- set month = as_of.year * 12 + as_of.month - 1 - back -%}
-            {%- do periods.append(modules.datetime.date(month // 12, month % 12 + 1, 1)) -%}
-        {%- endfor -%}
-    {%- endif -%}
-    {{ return(periods) }}
-{%- endmacro %}
-
 {% macro period_of_day(day, grain) -%}
     {{ return(day if grain == 'day' else day.replace(day=1)) }}
 {%- endmacro %}
