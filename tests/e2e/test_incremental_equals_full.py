@@ -179,3 +179,22 @@ def test_a_build_by_another_command_forgets_what_a_mart_was_built_from(published
     built = run_dbt(["run", "--select", "dau"], published, date(2025, 11, 20))
     assert not built.failed, built.cause()
     assert rows(published, comment) == [(built_by_the_run.split("; ")[0],)]
+
+
+def test_a_mart_made_anew_gets_every_period(published):
+    """Where a mart rebuilt by period is made anew (here its view was
+    dropped), its SQL computes every period, even under the code its table
+    was built with and with nothing changed since."""
+    comment = (
+        "select comment from duckdb_tables()"
+        " where schema_name = 'mart_tables' and table_name = 'dau'"
+    )
+    [(built_by_the_run,)] = rows(published, comment)
+    code = built_by_the_run.rsplit(" code ", 1)[1]
+    with published.cursor() as cursor:
+        cursor.execute("drop view marts.dau")
+    built = run_dbt(
+        ["run", "--select", "dau"], published, AS_OF, environment={"DBT_CODE_DIGEST": code}
+    )
+    assert not built.failed, built.cause()
+    assert rows(published, "select count(*) from marts.dau") == [(30,)]

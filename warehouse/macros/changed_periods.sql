@@ -13,7 +13,8 @@
     them computed anew (macros/precomputed_view.sql), in one transaction.
 
     It rebuilds the whole mart instead where a part could be wrong or would
-    not be cheaper: on --full-refresh; without the code digest of the run
+    not be cheaper: where the table is made anew (--full-refresh, a view or
+    table missing, another contract); without the code digest of the run
     (DBT_CODE_DIGEST, which the scheduled run passes) or with another than
     the table was built with; when the table missed a build of the tracked
     events (their before-images are then of a state it never saw); on Spark
@@ -26,14 +27,12 @@
     dates), or none to rebuild the whole mart. -#}
 {% macro changed_periods() -%}
     {%- set by = config.get('rebuilds_by') -%}
-    {%- if not rebuilds_by_period() or should_full_refresh() -%}
+    {#- the model's SQL asks too, before the materialization: a table made
+        anew must get every period -#}
+    {%- if not rebuilds_by_period() or not refills_in_place() -%}
         {{ return(none) }}
     {%- endif -%}
-    {%- set storage = mart_storage() -%}
-    {%- if load_cached_relation(storage) is none -%}
-        {{ return(none) }}
-    {%- endif -%}
-    {%- set built = built_from(table_comment(storage)) -%}
+    {%- set built = built_from(table_comment(mart_storage())) -%}
     {%- if built is none or built.code != run_code_digest() -%}
         {{ return(none) }}
     {%- endif -%}

@@ -17,10 +17,7 @@
     {%- set target_view = this.incorporate(type='view') -%}
     {%- set storage = mart_storage() -%}
     {%- set fingerprint = mart_fingerprint(model) -%}
-    {%- set in_place = not should_full_refresh()
-        and load_cached_relation(target_view) is not none
-        and load_cached_relation(storage) is not none
-        and table_comment(storage).split('; ')[0] == fingerprint -%}
+    {%- set in_place = refills_in_place() -%}
     {%- set changed = changed_periods() if in_place else none -%}
 
     {{ run_hooks(pre_hooks, inside_transaction=False) }}
@@ -75,6 +72,18 @@
     {{ return({'relations': [target_view, storage]}) }}
 
 {% endmaterialization %}
+
+{#- Whether a build refills the mart's table in place: not a
+    --full-refresh, its view and table are there, and the table was made
+    for the mart's contract and descriptions (their fingerprint begins its
+    comment). -#}
+{% macro refills_in_place() -%}
+    {%- set storage = mart_storage() -%}
+    {{ return(not should_full_refresh()
+        and load_cached_relation(this.incorporate(type='view')) is not none
+        and load_cached_relation(storage) is not none
+        and table_comment(storage).split('; ')[0] == mart_fingerprint(model)) }}
+{%- endmacro %}
 
 {#- The table a mart's view reads, in schema mart_tables. -#}
 {% macro mart_storage() -%}
