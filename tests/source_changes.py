@@ -1,7 +1,7 @@
 """Changes to the template's sources that every kind of change a production
 source makes is among: inserts, updates, soft and hard deletes, a person
 leaving or removed, a report resolved, events moved to another day and
-month, old events arriving late, signups moved to another month, and a
+month or person, old events arriving late, signups moved to another month, and a
 late commit. Each is SQL on one source, its rows chosen by the session's
 seeded random(), so that a seed repeats the same changes. Two more make
 and mend bad rows: a post from the future (a new warning), the ghosts
@@ -88,6 +88,13 @@ CHANGES: dict[str, tuple[str, str]] = {
         "engagement",
         "update comments set created_at = created_at - interval '31 days', updated_at = now()"
         f" where id in {sample('comments', 5, 'deleted_at is null')}",
+    ),
+    # an update that moves events to another person (they leave one person's
+    # counts for another's)
+    "comments moved to another person": (
+        "engagement",
+        "update comments set person_id = (select person_id from posts order by random() limit 1),"
+        f" updated_at = now() where id in {sample('comments', 3, 'deleted_at is null')}",
     ),
     # rows whose event is older than any change window, committed now
     "old posts arrive late": (

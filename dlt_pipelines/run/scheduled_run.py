@@ -276,7 +276,7 @@ def _build(
         parse_from=state.target_dir(published) / PARSE_FILE if published else None,
         environment={
             # the marts rebuilt by period rebuild whole under other code
-            # (macros/changed_periods.sql)
+            # (macros/rebuilt_in_parts.sql)
             "DBT_CODE_DIGEST": code,
             "DBT_TESTS_CHANGED_SINCE": since,
             "DBT_TESTS_READ_EVERY_ROW": " ".join(failing),

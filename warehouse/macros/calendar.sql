@@ -53,7 +53,7 @@
 {%- endmacro %}
 
 {#- One row per period of the report window (of the periods a build
-    rebuilds, macros/changed_periods.sql), a month as its first day;
+    rebuilds, macros/rebuilt_in_parts.sql), a month as its first day;
     metrics left-join their counts onto it, so the window is zero-filled. -#}
 {% macro report_periods(column, grain) -%}
     select * from (
@@ -65,7 +65,7 @@
             ) as {{ column }}
         from ({{ dbt.generate_series(report_length(grain)) }}) as period_numbers
     ) as window_periods
-    {{ only_changed_periods(column, 'where') }}
+    {{ only_rebuilt(column, 'where') }}
 {%- endmacro %}
 
 {% macro report_days(column) -%}
@@ -83,7 +83,7 @@
 {% macro in_report_window(column, grain) -%}
     {%- set window = report_window(grain) -%}
     {{ column }} between {{ date_literal(window[0]) }} and {{ date_literal(window[-1]) }}
-    {{ only_changed_periods(column) }}
+    {{ only_rebuilt(column) }}
 {%- endmacro %}
 
 {% macro in_report_days(column) -%}

@@ -10,29 +10,25 @@
     table was made for (their fingerprint begins the table's comment);
     otherwise, and on --full-refresh, it makes the table and the view anew
     and stores the descriptions as comments (persist_docs). A mart rebuilt
-    by period replaces the rows of the periods that changed alone, where it
-    can (macros/changed_periods.sql). -#}
+    in parts replaces the rows of the periods or persons that changed alone,
+    where it can (macros/rebuilt_in_parts.sql). -#}
 {% materialization precomputed_view, default %}
 
     {%- set target_view = this.incorporate(type='view') -%}
     {%- set storage = mart_storage() -%}
     {%- set fingerprint = mart_fingerprint(model) -%}
     {%- set in_place = refills_in_place() -%}
-    {%- set changed = changed_periods() if in_place else none -%}
+    {%- set changed = rebuild_plan() if in_place else none -%}
 
     {{ run_hooks(pre_hooks, inside_transaction=False) }}
     {{ run_hooks(pre_hooks, inside_transaction=True) }}
 
     {% if changed %}
         {{ get_assert_columns_equivalent(sql) }}
-        {{ log(this.identifier ~ ': rebuilt ' ~ changed.periods | length ~ ' of '
-            ~ report_length(model.config.rebuilds_by.grain) ~ ' periods', info=True) }}
+        {{ log(this.identifier ~ ': rebuilt ' ~ changed.rebuilt ~ ' of '
+            ~ changed.of ~ ' ' ~ changed.unit, info=True) }}
         {% call statement('main') -%}
-            delete from {{ storage }}
-            where
-                {{ changed.column }} not between {{ date_literal(changed.first) }}
-                and {{ date_literal(changed.last) }}
-                or {{ in_periods(changed.column, changed.periods) }}
+            delete from {{ storage }} where {{ rows_replaced(changed) }}
         {%- endcall %}
         {% call statement('insert_rows') -%}
             insert into {{ storage }} {{ get_select_subquery(sql) }}

@@ -2,7 +2,7 @@
 -- and, where a build moved it, the day it was on before; with the newest
 -- change_load_id the tracked events held before the build that changed it
 -- (changed_after). The marts rebuilt by period read it
--- (macros/changed_periods.sql): a few rows per load, where the events are
+-- (macros/rebuilt_in_parts.sql): a few rows per load, where the events are
 -- millions.
 --
 -- Incremental: a build adds what the tracked events' latest build changed

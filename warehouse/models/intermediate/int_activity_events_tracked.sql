@@ -13,10 +13,11 @@
 -- person whose standing changed gets it on all their events (post-hook).
 -- int_activity_events_unioned is the live events, what the marts read.
 --
--- A replaced event keeps the day it was on before (previous_activity_date)
--- and the newest change_load_id the table held before this build
--- (previous_change_load_id): the marts rebuilt by period rebuild the days
--- an event left as well as those it entered (int_activity_days_changed).
+-- A replaced event keeps the day it was on before (previous_activity_date),
+-- the person it was of (previous_person_id) and the newest change_load_id
+-- the table held before this build (previous_change_load_id): the marts
+-- rebuilt in parts rebuild the days and persons an event left as well as
+-- those it entered (int_activity_days_changed, macros/rebuilt_in_parts.sql).
 
 -- depends_on: {{ ref('int_source_loads_unioned') }}
 
@@ -266,6 +267,7 @@ events as (
 previous_events as (
     select
         event_id,
+        person_id,
         activity_date,
         change_load_id
     {% if reads_changes_only() -%}
@@ -285,6 +287,7 @@ final as (
     select
         events.*,
         previous_events.activity_date as previous_activity_date,
+        previous_events.person_id as previous_person_id,
         previous_build.previous_change_load_id
     from events
     cross join previous_build

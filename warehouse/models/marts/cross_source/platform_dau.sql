@@ -2,7 +2,7 @@
 -- active per UTC day in either product, for the 30 days ending with as-of.
 
 -- each row one day, from that day's events alone: a build rebuilds
--- the days that changed (macros/changed_periods.sql)
+-- the days that changed (macros/rebuilt_in_parts.sql)
 -- depends_on: {{ ref('int_activity_days_changed') }}
 {{ config(rebuilds_by={'column': 'activity_date', 'grain': 'day'}) }}
 

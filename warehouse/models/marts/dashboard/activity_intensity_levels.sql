@@ -1,5 +1,5 @@
 -- each row one month, from that month's events alone: a build rebuilds
--- the months that changed (macros/changed_periods.sql)
+-- the months that changed (macros/rebuilt_in_parts.sql)
 -- depends_on: {{ ref('int_activity_days_changed') }}
 {{ config(rebuilds_by={'column': 'activity_month', 'grain': 'month'}) }}
 

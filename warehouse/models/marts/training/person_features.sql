@@ -3,6 +3,15 @@
 -- the as-of date), days since the last activity, the first action and
 -- whether it came within 30 days of signing up. No emails or names. The
 -- columns and their types are a contract (see person_features.yml).
+--
+-- Rebuilt by person: a build recomputes only the persons whose events or
+-- ChemLink row changed, the whole mart on a new as-of date
+-- (macros/rebuilt_in_parts.sql).
+
+{{ config(rebuilds_by={'column': 'person_id', 'grain': 'person'}) }}
+-- depends_on: {{ ref('int_activity_days_changed') }}
+-- depends_on: {{ ref('int_activity_events_tracked') }}
+-- depends_on: {{ ref('stg_chemlink__persons') }}
 
 {%- set activity_types = [
     'view_access', 'query_vote', 'collection', 'profile_update', 'post',
@@ -27,12 +36,14 @@ first_actions as (
 
 live_persons as (
     select * from persons
-    where is_live and signed_up_at < {{ as_of_end() }}
+    where
+        is_live {{ only_rebuilt('person_id') }}
+        and signed_up_at < {{ as_of_end() }}
 ),
 
 events_until_as_of as (
     select * from events
-    where occurred_at < {{ as_of_end() }}
+    where occurred_at < {{ as_of_end() }} {{ only_rebuilt('person_id') }}
 ),
 
 -- each person's events counted before the join: a join of the live persons
