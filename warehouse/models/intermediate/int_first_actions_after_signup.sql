@@ -81,14 +81,16 @@ first_actions as (
     group by actions_after_signup.person_id, actions_after_signup.occurred_at
 ),
 
-changes_seen as (
-    select
-        persons_to_build.person_id,
-        max(tracked_events.change_load_id) as change_load_id
-    from persons_to_build
-    inner join tracked_events
-        on persons_to_build.person_id = tracked_events.person_id
-    group by persons_to_build.person_id
+-- the newest load this build read, the table's cursor (changed_rows()): a
+-- constant, not each person's newest, which cost a second join of the
+-- persons to every event (docs/performance.md)
+newest_load as (
+    select max(change_load_id) as change_load_id
+    from (
+        select change_load_id from tracked_events
+        union all
+        select change_load_id from chemlink_persons
+    ) as loads_read
 ),
 
 -- a person without an action gets a row without one, which replaces any
@@ -99,12 +101,11 @@ final as (
         persons_to_build.person_id,
         first_actions.activity_type as first_action_type,
         first_actions.occurred_at as first_action_at,
-        changes_seen.change_load_id
+        newest_load.change_load_id
     from persons_to_build
+    cross join newest_load
     left join first_actions
         on persons_to_build.person_id = first_actions.person_id
-    left join changes_seen
-        on persons_to_build.person_id = changes_seen.person_id
     {% if not reads_changes_only() -%}
         where first_actions.occurred_at is not null
     {%- endif %}
