@@ -5,7 +5,8 @@ month or person, old events arriving late, signups moved to another month, and a
 late commit. Each is SQL on one source, its rows chosen by the session's
 seeded random(), so that a seed repeats the same changes. Two more make
 and mend bad rows: a post from the future (a new warning), the ghosts
-coming back (warnings fixed)."""
+coming back (warnings fixed); one moves a recent signup to the month
+before and nothing else."""
 
 from __future__ import annotations
 
@@ -136,6 +137,19 @@ def post_from_the_future(sources: SourceUrls, seed: float) -> None:
         sources.engagement,
         f"select setseed({seed}); update posts set created_at = now() + interval '1 year',"
         f" updated_at = now() where id in {sample('posts', 1, 'deleted_at is null')}",
+    )
+
+
+def recent_signup_moved(sources: SourceUrls, seed: float) -> None:
+    """One live person who signed up in November 2025 and never edited their
+    profile signs up a month earlier: the October and November cohorts
+    change, and no activity in the template's window (their profile update
+    is stamped now)."""
+    recent = "deleted_at is null and created_at >= '2025-11-01' and updated_at = created_at"
+    execute(
+        sources.chemlink,
+        f"select setseed({seed}); update persons set created_at = created_at - interval '1 month',"
+        f" updated_at = now() where id in {sample('persons', 1, recent)}",
     )
 
 

@@ -42,6 +42,7 @@ from tests.helpers import (
     AS_OF,
     WITHOUT_DATA_TESTS,
     copy_postgres_warehouse,
+    mart,
     marts,
     rows,
     run_history,
@@ -54,6 +55,7 @@ from tests.source_changes import (
     ghosts_return,
     late_comment,
     post_from_the_future,
+    recent_signup_moved,
 )
 
 SEED = int(os.environ.get("PROPERTY_SEED", "20251103"))
@@ -145,13 +147,16 @@ def test_incremental_runs_equal_a_full_rebuild(target, sources, request, tmp_pat
     # new as-of days: the first catches the standby up (it is one build
     # behind); the second, with one table changed, rebuilds what reads the
     # date and what depends on that table, nothing else; the third catches
-    # the other build up; the fourth, nothing new at the sources, rebuilds
-    # of the marts rebuilt by period the days that entered the window and
-    # those of the old and new as-of date (3 of 30), and the as-of month
+    # the other build up; the fourth, with a signup moved from November to
+    # October and no activity, rebuilds of the marts rebuilt by period the
+    # days that entered the window and those of the old and new as-of date
+    # (3 of 30), the as-of month, and of the cohorts every month from October
     runs = {}
     for day in (date(2025, 11, 30), date(2025, 12, 1), date(2025, 12, 2), date(2025, 12, 3)):
         if day == date(2025, 12, 1):  # it crosses a month
             change(sources, "soft-delete collections", generator.random())
+        if day == date(2025, 12, 3):
+            recent_signup_moved(sources, generator.random())
         run = scheduled_run(warehouse, sources, "--as-of", day.isoformat(), **WITHOUT_DATA_TESTS)
         assert run.returncode == 0, run.stdout[-3000:]
         runs[day] = run.stdout
@@ -161,6 +166,7 @@ def test_incremental_runs_equal_a_full_rebuild(target, sources, request, tmp_pat
     assert "int_persons_unioned" not in one_table  # it reads neither them nor the date
     assert "dau: rebuilt 3 of 30 periods" in run.stdout
     assert "mau: rebuilt 1 of 12 periods" in run.stdout
+    assert "retention_cohorts: rebuilt 3 of 12 periods" in run.stdout
     full, _ = full_rebuild_of(warehouse, tmp_path / "new_day", day, tests=False)
     assert differing(warehouse, full) == []
     late = "select count(*) from raw_engagement.comments where content = 'late'"
@@ -201,3 +207,39 @@ def test_a_mart_made_anew_gets_every_period(published):
     )
     assert not built.failed, built.cause()
     assert rows(published, "select count(*) from marts.dau") == [(30,)]
+
+
+def test_a_mart_of_cohorts_that_missed_a_build_of_them_is_rebuilt_whole(published):
+    """retention_cohorts rebuilds the months from the oldest cohort a person
+    joined or left since its table was built. Here a June signup moves to
+    September in a build of the cohorts the mart missed, then to October:
+    the cohort it left first, June, is of a state that build never told
+    the mart of, so the mart is rebuilt whole (a part, September on, would
+    still count the person in June) and equals a build by another command."""
+    comment = (
+        "select comment from duckdb_tables()"
+        " where schema_name = 'mart_tables' and table_name = 'retention_cohorts'"
+    )
+    [(built,)] = rows(published, comment)
+    through, code = re.search(r" through (\S+) code (\S+)$", built).groups()
+    june = (
+        "select min(id) from raw_chemlink.persons where deleted_at is null"
+        " and created_at >= '2025-06-01' and created_at < '2025-07-01'"
+    )
+    [(person,)] = rows(published, june)
+    scheduled = {"DBT_CODE_DIGEST": code}
+    for months, load, models in ((3, 1, []), (1, 2, ["int_persons_unioned", "retention_cohorts"])):
+        with published.cursor() as cursor:
+            cursor.execute(
+                f"update raw_chemlink.persons set created_at = created_at + interval {months} month,"
+                f" _dlt_load_id = '{float(through) + load}' where id = {person}"
+            )
+        arguments = ["run", "--select", "int_signup_cohorts_tracked", *models]
+        built = run_dbt(arguments, published, AS_OF, environment=scheduled)
+        assert not built.failed, built.cause()
+    assert not any("retention_cohorts: rebuilt" in line for line in built.output)
+    assert rows(published, "select count(*) from mart_tables.retention_cohorts") == [(78,)]
+    rebuilt_in_parts = mart(published, "retention_cohorts")
+    whole = run_dbt(["run", "--select", "retention_cohorts"], published, AS_OF)
+    assert not whole.failed, whole.cause()
+    assert mart(published, "retention_cohorts") == rebuilt_in_parts

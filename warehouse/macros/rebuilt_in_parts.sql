@@ -8,14 +8,18 @@
 
     and reads `ref('int_activity_days_changed')` (a `-- depends_on:` line;
     a mart by person the tracked events and the ChemLink persons too). A
-    build of such a mart then rebuilds only the parts that changed since its
-    table was last built, and deletes and inserts their rows
-    (macros/precomputed_view.sql) in one transaction:
+    mart of signup cohorts by the month counted adds `'cohorts': true` and
+    reads `ref('int_signup_cohorts_tracked')` too. A build of such a mart
+    then rebuilds only the parts that changed since its table was last
+    built, and deletes and inserts their rows (macros/precomputed_view.sql)
+    in one transaction:
 
     - by period: the days whose events a load changed (the day an event is
       on and the day it was on before), the periods a new as-of date brings
       into the window, the periods of the old and the new as-of date; the
-      periods that left the window are deleted;
+      periods that left the window are deleted; of a mart of cohorts, also
+      every month from the oldest cohort a person joined or left on (its
+      members count in every month since);
     - by person: the persons whose events a load changed (the person an
       event is of and the one it was of before) or whose ChemLink row it
       changed; a new as-of date rebuilds every person (their counts end
@@ -26,10 +30,10 @@
     table missing, another contract); without the code digest of the run
     (DBT_CODE_DIGEST, which the scheduled run passes) or with another than
     the table was built with; when the table missed a build of the tracked
-    events (their before-images are then of a state it never saw); on Spark
-    (a lake's parquet tables cannot delete rows); and when more than half
-    the mart changed (docs/performance.md). What the table was built from
-    is its comment, after the fingerprint of its contract:
+    events or cohorts (their before-images are then of a state it never
+    saw); on Spark (a lake's parquet tables cannot delete rows); and when
+    more than half the mart changed (docs/performance.md). What the table
+    was built from is its comment, after the fingerprint of its contract:
     `as of <date> through <change_load_id> code <digest>`. -#}
 
 {#- What a build rebuilds: {'column', 'grain', 'rebuilt', 'of', 'unit'} and
@@ -53,6 +57,8 @@
     {%- endif -%}
     {%- if by.grain == 'person' -%}
         {%- set plan = person_plan(by, built) -%}
+    {%- elif by.cohorts -%}
+        {%- set plan = cohort_plan(by, built, changed) -%}
     {%- else -%}
         {%- set plan = period_plan(by, built, changed) -%}
     {%- endif -%}
@@ -82,6 +88,52 @@
         'rebuilt': periods | length, 'of': window | length,
         'first': window[0], 'last': window[-1], 'periods': periods,
     }) }}
+{%- endmacro %}
+
+{#- The months counted by a mart of signup cohorts that changed: those of
+    the period plan and every month from the oldest cohort a person joined
+    or left on; none when the window moved (a cohort left it: its cells
+    would stay) or the cohorts' before-images are of a build the table
+    missed. -#}
+{% macro cohort_plan(by, built, changed_days) -%}
+    {%- set cohorts = cohorts_changed_since(built.through) -%}
+    {%- if cohorts is none or report_window(by.grain, built.as_of) != report_window(by.grain) -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- set plan = period_plan(by, built, changed_days) -%}
+    {%- set oldest = cohorts.oldest -%}
+    {%- set periods = [] -%}
+    {%- for period in report_window(by.grain)
+        if period in plan.periods or (oldest is not none and period >= oldest) -%}
+        {%- do periods.append(period) -%}
+    {%- endfor -%}
+    {%- do plan.update({'periods': periods, 'rebuilt': periods | length}) -%}
+    {{ return(plan) }}
+{%- endmacro %}
+
+{#- The oldest cohort a person joined or left after load `through`
+    ({'oldest': a Python date, or none}), or none when one of them had
+    changed in a build since that the table missed. -#}
+{% macro cohorts_changed_since(through) -%}
+    {%- call statement('cohorts_changed', fetch_result=True) -%}
+        select
+            cast(min(
+                case
+                    when cohort_month is not distinct from previous_cohort_month then null
+                    when cohort_month is null then previous_cohort_month
+                    when previous_cohort_month < cohort_month then previous_cohort_month
+                    else cohort_month
+                end
+            ) as {{ dbt.type_string() }}),
+            count(case when previous_change_load_id > '{{ through }}' then 1 end)
+        from {{ ref('int_signup_cohorts_tracked') }}
+        where change_load_id > '{{ through }}'
+    {%- endcall -%}
+    {%- set oldest, missed = load_result('cohorts_changed').table.rows[0] -%}
+    {%- if missed -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {{ return({'oldest': modules.datetime.date.fromisoformat(oldest) if oldest else none}) }}
 {%- endmacro %}
 
 {#- The persons that changed, counted against the table's rows; none on a

@@ -1,6 +1,17 @@
 -- For each signup month of the window (live persons), how many were active
 -- (anything in either product but a profile update) in each calendar month
 -- since, up to the as-of month: month 0 is the signup month itself.
+--
+-- Rebuilt by the month counted: a build recomputes only the months whose
+-- events changed, the as-of month on a new as-of date, and every month from
+-- the oldest cohort a person joined or left on; the whole mart when the
+-- window moves to another month (macros/rebuilt_in_parts.sql).
+
+{{ config(rebuilds_by={
+    'column': 'activity_month', 'grain': 'month', 'cohorts': true,
+}) }}
+-- depends_on: {{ ref('int_activity_days_changed') }}
+-- depends_on: {{ ref('int_signup_cohorts_tracked') }}
 
 with
 
@@ -12,8 +23,8 @@ events as (
     select * from {{ ref('int_activity_events_unioned') }}
 ),
 
-report_months as (
-    {{ report_months('signup_month') }}
+activity_months as (
+    {{ report_months('activity_month') }}
 ),
 
 months_since as (
@@ -21,17 +32,21 @@ months_since as (
     from ({{ dbt.generate_series(12) }}) as month_numbers
 ),
 
+-- each month counted, and each signup month of the window up to it
 cohort_months as (
-    select
-        report_months.signup_month,
-        months_since.months_since as months_since_signup,
-        cast(
-            {{ dbt.dateadd(
-                'month', 'months_since.months_since', 'report_months.signup_month'
-            ) }} as date
-        ) as activity_month
-    from report_months
-    cross join months_since
+    select * from (
+        select
+            cast(
+                {{ dbt.dateadd(
+                    'month', '-1 * months_since.months_since', 'activity_months.activity_month'
+                ) }} as date
+            ) as signup_month,
+            months_since.months_since as months_since_signup,
+            activity_months.activity_month
+        from activity_months
+        cross join months_since
+    ) as cells
+    where signup_month >= {{ date_literal(report_window('month')[0]) }}
 ),
 
 cohort_members as (
@@ -59,6 +74,7 @@ active_person_months as (
         person_status = 'live'
         and activity_type != 'profile_update'
         and occurred_at < {{ as_of_end() }}
+        and {{ in_report_months('activity_month') }}
 ),
 
 active_members as (
@@ -76,6 +92,7 @@ final as (
     select
         cohort_months.signup_month,
         cohort_months.months_since_signup,
+        cohort_months.activity_month,
         coalesce(cohort_sizes.cohort_size, 0) as cohort_size,
         coalesce(active_members.active_users, 0) as active_users,
         {{ percentage(
@@ -89,7 +106,6 @@ final as (
         on
             cohort_months.signup_month = active_members.signup_month
             and cohort_months.activity_month = active_members.activity_month
-    where cohort_months.activity_month <= {{ as_of_month() }}
 )
 
 select * from final
