@@ -231,7 +231,8 @@ def test_a_mart_of_cohorts_that_missed_a_build_of_them_is_rebuilt_whole(publishe
     for months, load, models in ((3, 1, []), (1, 2, ["int_persons_unioned", "retention_cohorts"])):
         with published.cursor() as cursor:
             cursor.execute(
-                f"update raw_chemlink.persons set created_at = created_at + interval {months} month,"
+                "update raw_chemlink.persons set"
+                f" created_at = created_at + interval {months} month,"
                 f" _dlt_load_id = '{float(through) + load}' where id = {person}"
             )
         arguments = ["run", "--select", "int_signup_cohorts_tracked", *models]
