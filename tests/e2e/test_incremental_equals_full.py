@@ -173,33 +173,35 @@ def test_incremental_runs_equal_a_full_rebuild(target, sources, request, tmp_pat
     assert rows(warehouse, late) == [(1,)]
 
 
+def table_comment(warehouse: Warehouse, table: str) -> str:
+    """A mart's table's comment: its contract's fingerprint and what it was
+    built from (DuckDB)."""
+    [(comment,)] = rows(
+        warehouse,
+        "select comment from duckdb_tables()"
+        f" where schema_name = 'mart_tables' and table_name = '{table}'",
+    )
+    return comment
+
+
 def test_a_build_by_another_command_forgets_what_a_mart_was_built_from(published):
     """A mart rebuilt by period keeps what its table was built from in the
     table's comment; a dbt build by another command than the scheduled run
     (no code digest), here for another as-of date, clears it: the next
     scheduled run rebuilds that mart whole, not the periods it would
     think changed."""
-    comment = (
-        "select comment from duckdb_tables()"
-        " where schema_name = 'mart_tables' and table_name = 'dau'"
-    )
-    [(built_by_the_run,)] = rows(published, comment)
+    built_by_the_run = table_comment(published, "dau")
     assert f"; as of {AS_OF.isoformat()} through " in built_by_the_run
     built = run_dbt(["run", "--select", "dau"], published, date(2025, 11, 20))
     assert not built.failed, built.cause()
-    assert rows(published, comment) == [(built_by_the_run.split("; ")[0],)]
+    assert table_comment(published, "dau") == built_by_the_run.split("; ")[0]
 
 
 def test_a_mart_made_anew_gets_every_period(published):
     """Where a mart rebuilt by period is made anew (here its view was
     dropped), its SQL computes every period, even under the code its table
     was built with and with nothing changed since."""
-    comment = (
-        "select comment from duckdb_tables()"
-        " where schema_name = 'mart_tables' and table_name = 'dau'"
-    )
-    [(built_by_the_run,)] = rows(published, comment)
-    code = built_by_the_run.rsplit(" code ", 1)[1]
+    code = table_comment(published, "dau").rsplit(" code ", 1)[1]
     with published.cursor() as cursor:
         cursor.execute("drop view marts.dau")
     built = run_dbt(
@@ -216,12 +218,8 @@ def test_a_mart_of_cohorts_that_missed_a_build_of_them_is_rebuilt_whole(publishe
     the cohort it left first, June, is of a state that build never told
     the mart of, so the mart is rebuilt whole (a part, September on, would
     still count the person in June) and equals a build by another command."""
-    comment = (
-        "select comment from duckdb_tables()"
-        " where schema_name = 'mart_tables' and table_name = 'retention_cohorts'"
-    )
-    [(built,)] = rows(published, comment)
-    through, code = re.search(r" through (\S+) code (\S+)$", built).groups()
+    built_by_the_run = table_comment(published, "retention_cohorts")
+    through, code = re.search(r" through (\S+) code (\S+)$", built_by_the_run).groups()
     june = (
         "select min(id) from raw_chemlink.persons where deleted_at is null"
         " and created_at >= '2025-06-01' and created_at < '2025-07-01'"

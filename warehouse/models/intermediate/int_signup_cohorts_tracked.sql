@@ -24,16 +24,26 @@ persons as (
     {{ changed_rows() }}
 ),
 
-{% if reads_changes_only() %}
-previous_cohorts as (
-    select
-        chemlink_person_id,
-        cohort_month,
-        change_load_id
-    from {{ this }}
-    where chemlink_person_id in (select chemlink_person_id from persons)
-),
-{% endif %}
+-- the rows these replace (none in a full build, where each row's own load
+-- is the one before: see above)
+{% if reads_changes_only() -%}
+    previous_cohorts as (
+        select
+            chemlink_person_id,
+            cohort_month,
+            change_load_id as previous_change_load_id
+        from {{ this }}
+        where chemlink_person_id in (select chemlink_person_id from persons)
+    ),
+{%- else -%}
+    previous_cohorts as (
+        select
+            chemlink_person_id,
+            cast(null as date) as cohort_month,
+            change_load_id as previous_change_load_id
+        from persons
+    ),
+{%- endif %}
 
 final as (
     select
@@ -42,19 +52,12 @@ final as (
             when not persons.is_deleted and not persons.is_removed
                 then {{ month_of('persons.created_at') }}
         end as cohort_month,
-        {% if reads_changes_only() %}
-            previous_cohorts.cohort_month as previous_cohort_month,
-            previous_cohorts.change_load_id as previous_change_load_id,
-        {% else %}
-            cast(null as date) as previous_cohort_month,
-            persons.change_load_id as previous_change_load_id,
-        {% endif %}
+        previous_cohorts.cohort_month as previous_cohort_month,
+        previous_cohorts.previous_change_load_id,
         persons.change_load_id
     from persons
-    {% if reads_changes_only() %}
-        left join previous_cohorts
-            on persons.chemlink_person_id = previous_cohorts.chemlink_person_id
-    {% endif %}
+    left join previous_cohorts
+        on persons.chemlink_person_id = previous_cohorts.chemlink_person_id
 )
 
 select * from final
